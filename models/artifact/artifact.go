@@ -1,0 +1,185 @@
+// Package artifact saves and loads fitted models in zpd's one artifact
+// format: a directory holding
+//
+//	params         the family's parameters, as Model.MarshalParams writes them
+//	metadata.json  Metadata: versions, family, config, data fingerprint, counts, metrics
+//	summary.txt    a human-readable summary
+//
+// A directory is written next to its final path and renamed into place, so a
+// reader sees the old artifact or the complete new one, never a mix.
+package artifact
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/zpd-project/zpd/models"
+)
+
+// FormatVersion is the version of the artifact layout (not of a family's
+// parameter format, which the family versions itself).
+const FormatVersion = 1
+
+// File names inside an artifact directory.
+const (
+	ParamsFile   = "params"
+	MetadataFile = "metadata.json"
+	SummaryFile  = "summary.txt"
+)
+
+// Counts describes the training data.
+type Counts struct {
+	Attempts int `json:"attempts"`
+	Learners int `json:"learners"`
+	Items    int `json:"items"`
+	Skills   int `json:"skills"`
+}
+
+// Metadata describes how an artifact was made.
+type Metadata struct {
+	FormatVersion   int                `json:"format_version"`
+	Family          string             `json:"family"`
+	ModelVersion    string             `json:"model_version"`
+	SchemaVersion   string             `json:"schema_version"`
+	BuildVersion    string             `json:"build_version"`
+	CreatedAt       time.Time          `json:"created_at"`
+	DataFingerprint string             `json:"data_fingerprint"`
+	ParamsSHA256    string             `json:"params_sha256"`
+	Config          map[string]any     `json:"config,omitempty"`
+	Counts          Counts             `json:"counts"`
+	Metrics         map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Artifact is a loaded model with its metadata.
+type Artifact struct {
+	Model    models.Model
+	Metadata Metadata
+}
+
+// Save writes m and meta to dir atomically. meta.Family, ParamsSHA256 and
+// FormatVersion are filled in; ModelVersion defaults to the family name and
+// the first 12 hex digits of the parameters' SHA-256.
+func Save(dir string, m models.Model, meta Metadata, summary string) error {
+	params, err := m.MarshalParams()
+	if err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	sum := sha256.Sum256(params)
+	meta.FormatVersion = FormatVersion
+	meta.Family = m.Family()
+	meta.ParamsSHA256 = hex.EncodeToString(sum[:])
+	if meta.ModelVersion == "" {
+		meta.ModelVersion = m.Family() + "-" + meta.ParamsSHA256[:12]
+	}
+	metaJSON, err := json.MarshalIndent(meta, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save %s: metadata: %w", dir, err)
+	}
+	files := map[string][]byte{
+		ParamsFile:   params,
+		MetadataFile: append(metaJSON, '\n'),
+		SummaryFile:  []byte(summary),
+	}
+	return writeDirAtomic(dir, files)
+}
+
+// Load reads the artifact in dir, decoding the parameters with the family
+// that lookup returns for the recorded family name. It checks the format
+// version and the parameters' checksum, so a damaged artifact is rejected.
+func Load(dir string, lookup func(family string) (models.Family, error)) (*Artifact, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, MetadataFile))
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
+	var meta Metadata
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		return nil, fmt.Errorf("load model %s: %s: %w", dir, MetadataFile, err)
+	}
+	if meta.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("load model %s: artifact format version %d, this zpd reads %d", dir, meta.FormatVersion, FormatVersion)
+	}
+	params, err := os.ReadFile(filepath.Join(dir, ParamsFile))
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
+	if sum := sha256.Sum256(params); hex.EncodeToString(sum[:]) != meta.ParamsSHA256 {
+		return nil, fmt.Errorf("load model %s: %s does not match the checksum in %s", dir, ParamsFile, MetadataFile)
+	}
+	fam, err := lookup(meta.Family)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
+	m, err := fam.Unmarshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %s: %w", dir, ParamsFile, err)
+	}
+	return &Artifact{Model: m, Metadata: meta}, nil
+}
+
+// writeDirAtomic writes files into a fresh sibling directory, syncs them and
+// renames the directory over dir. An existing dir is moved aside first and
+// removed after the swap.
+func writeDirAtomic(dir string, files map[string][]byte) (err error) {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	for name, data := range files {
+		if err := writeSynced(filepath.Join(tmp, name), data); err != nil {
+			return fmt.Errorf("save %s: %w", dir, err)
+		}
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	old := ""
+	if _, statErr := os.Stat(dir); statErr == nil {
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return fmt.Errorf("save %s: move old artifact aside: %w", dir, err)
+		}
+	} else if !errors.Is(statErr, os.ErrNotExist) {
+		return fmt.Errorf("save %s: %w", dir, statErr)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			os.Rename(old, dir)
+		}
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return nil
+}
+
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

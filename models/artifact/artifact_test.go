@@ -1,0 +1,128 @@
+package artifact
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/models"
+)
+
+// constModel predicts a fixed probability; its parameters are that number.
+type constModel struct{ p string }
+
+func (m constModel) Family() string                 { return "const" }
+func (m constModel) NewLearner() models.Learner     { return nil }
+func (m constModel) MarshalParams() ([]byte, error) { return []byte(m.p), nil }
+
+type constFamily struct{}
+
+func (constFamily) Name() string { return "const" }
+func (constFamily) Fit(context.Context, *datasets.Log, models.FitOptions) (models.Model, error) {
+	return constModel{"0.5"}, nil
+}
+func (constFamily) Unmarshal(b []byte) (models.Model, error) {
+	if len(b) == 0 {
+		return nil, errors.New("empty params")
+	}
+	return constModel{string(b)}, nil
+}
+
+func lookup(name string) (models.Family, error) {
+	if name != "const" {
+		return nil, errors.New("unknown family " + name)
+	}
+	return constFamily{}, nil
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "model")
+	meta := Metadata{DataFingerprint: "abc", Counts: Counts{Attempts: 10}, Metrics: map[string]float64{"auc": 0.7}}
+	if err := Save(dir, constModel{"0.25"}, meta, "summary\n"); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Load(dir, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Model.(constModel).p; got != "0.25" {
+		t.Errorf("params = %q, want 0.25", got)
+	}
+	md := a.Metadata
+	if md.Family != "const" || md.FormatVersion != FormatVersion || md.Counts.Attempts != 10 || md.Metrics["auc"] != 0.7 {
+		t.Errorf("metadata = %+v", md)
+	}
+	if !strings.HasPrefix(md.ModelVersion, "const-") || len(md.ModelVersion) != len("const-")+12 {
+		t.Errorf("model version = %q", md.ModelVersion)
+	}
+}
+
+func TestSaveReplacesAndLeavesNoTemp(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "model")
+	for _, p := range []string{"0.1", "0.2"} {
+		if err := Save(dir, constModel{p}, Metadata{}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := Load(dir, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Model.(constModel).p != "0.2" {
+		t.Errorf("second save not visible: %q", a.Model.(constModel).p)
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 {
+		t.Errorf("parent holds %d entries, want only the artifact", len(entries))
+	}
+}
+
+func TestLoadRejectsDamage(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(dir string)
+		want   string
+	}{
+		{"params changed", func(d string) { os.WriteFile(filepath.Join(d, ParamsFile), []byte("0.9"), 0o644) }, "checksum"},
+		{"params missing", func(d string) { os.Remove(filepath.Join(d, ParamsFile)) }, ParamsFile},
+		{"metadata garbage", func(d string) { os.WriteFile(filepath.Join(d, MetadataFile), []byte("{"), 0o644) }, MetadataFile},
+		{"newer format", func(d string) {
+			os.WriteFile(filepath.Join(d, MetadataFile), []byte(`{"format_version": 99}`), 0o644)
+		}, "format version 99"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "model")
+			if err := Save(dir, constModel{"0.3"}, Metadata{}, ""); err != nil {
+				t.Fatal(err)
+			}
+			tt.damage(dir)
+			_, err := Load(dir, lookup)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), dir) {
+				t.Fatalf("Load error = %v, want one naming %s and %q", err, dir, tt.want)
+			}
+		})
+	}
+}
+
+func TestSaveFailureKeepsOldArtifact(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "model")
+	if err := Save(dir, constModel{"0.4"}, Metadata{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(dir, failingModel{}, Metadata{}, ""); err == nil {
+		t.Fatal("want error from a model that cannot marshal")
+	}
+	if a, err := Load(dir, lookup); err != nil || a.Model.(constModel).p != "0.4" {
+		t.Fatalf("old artifact damaged: %v", err)
+	}
+}
+
+type failingModel struct{ constModel }
+
+func (failingModel) MarshalParams() ([]byte, error) { return nil, errors.New("boom") }

@@ -1,0 +1,85 @@
+package evaluate
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/models"
+)
+
+// FitFunc fits a model on train with hyperparameter value v.
+type FitFunc func(ctx context.Context, train *datasets.Log, v float64) (models.Model, error)
+
+// Selection is the outcome of SelectParam.
+type Selection struct {
+	Value float64 // the chosen hyperparameter value
+	// Scores[i] is the validation log-loss of grid[i]; nil when the
+	// fallback was used without scoring.
+	Scores []float64
+}
+
+// SelectParam chooses a hyperparameter the protocol's way, from training
+// learners alone: for each value in grid it fits on the learners of train
+// outside ValidationFold and scores online log-loss of success alone on the
+// ValidationFold learners; the lowest loss wins (ties go to the earlier
+// value). When the grid has one value, or either side of the inner split is
+// empty, it returns fallback unscored.
+func SelectParam(ctx context.Context, train *datasets.Log, grid []float64, fallback float64, fit FitFunc) (Selection, error) {
+	if len(grid) < 2 {
+		return Selection{Value: fallback}, nil
+	}
+	inner := Subset(train, func(id string) bool { return LearnerFold(id) != ValidationFold })
+	val := Subset(train, func(id string) bool { return LearnerFold(id) == ValidationFold })
+	if inner.Len() == 0 || val.Len() == 0 {
+		return Selection{Value: fallback}, nil
+	}
+	sel := Selection{Value: grid[0], Scores: make([]float64, len(grid))}
+	best := math.Inf(1)
+	for i, v := range grid {
+		m, err := fit(ctx, inner, v)
+		if err != nil {
+			return Selection{}, fmt.Errorf("tune at %g: %w", v, err)
+		}
+		sel.Scores[i] = OnlineLogLoss(m, val)
+		if sel.Scores[i] < best {
+			best, sel.Value = sel.Scores[i], v
+		}
+	}
+	return sel, nil
+}
+
+// FloatParam reads a numeric family setting from FitOptions.Params. It
+// reports ok == false when key is absent, and an error when the value is
+// not a number.
+func FloatParam(params map[string]any, key string) (v float64, ok bool, err error) {
+	raw, ok := params[key]
+	if !ok {
+		return 0, false, nil
+	}
+	switch x := raw.(type) {
+	case float64:
+		return x, true, nil
+	case float32:
+		return float64(x), true, nil
+	case int:
+		return float64(x), true, nil
+	case int64:
+		return float64(x), true, nil
+	case int32:
+		return float64(x), true, nil
+	}
+	return 0, false, fmt.Errorf("param %q: want a number, got %T", key, raw)
+}
+
+// ChooseParam returns the hyperparameter params[key] when the caller fixed
+// it, and otherwise the value SelectParam picks from grid.
+func ChooseParam(ctx context.Context, train *datasets.Log, params map[string]any, key string, grid []float64, fallback float64, fit FitFunc) (float64, error) {
+	v, ok, err := FloatParam(params, key)
+	if err != nil || ok {
+		return v, err
+	}
+	sel, err := SelectParam(ctx, train, grid, fallback, fit)
+	return sel.Value, err
+}

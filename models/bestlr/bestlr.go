@@ -64,7 +64,9 @@ func (f Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOpt
 	if train.Len() == 0 {
 		return nil, fmt.Errorf("%s: empty training log", f.Name())
 	}
-	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) { return f.fit(ctx, log, c) }
+	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) {
+		return f.fit(ctx, log, c)
+	}
 	c, err := evaluate.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name(), err)

@@ -1,0 +1,201 @@
+package elasticity
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+)
+
+// Config holds the elasticity family's settings: the fit's regularisation and
+// optimiser, and the thresholds that turn a posterior into a ZAD edge, a point
+// of difficulty and a zone. FitOptions.Params keys are the json tags;
+// docs/models.md lists them with their meaning.
+type Config struct {
+	// Mastery is the P(independent success) a learner needs on an item for it
+	// to count as mastered (the ZAD edge).
+	Mastery float64 `json:"mastery"`
+	// Reach is the P(success with support | failed alone) that makes an item
+	// reachable with support (the point of difficulty).
+	Reach float64 `json:"reach"`
+
+	// Learning turns the practice terms (γ) on; off fits a static model.
+	Learning bool `json:"learning"`
+	// SkillLearning adds per-skill deviations to the global learning rates.
+	SkillLearning bool `json:"skill_learning"`
+	// ItemSupport adds the per-item support-effectiveness offset d_j.
+	ItemSupport bool `json:"item_support"`
+	// Practice is how practice counts enter the learning term: "log1p" or
+	// "linear".
+	Practice string `json:"practice"`
+
+	// OuterIterations caps the empirical-Bayes rounds (optimise all effects,
+	// then re-estimate the prior variances).
+	OuterIterations int `json:"outer_iterations"`
+	// InnerIterations caps L-BFGS iterations per round.
+	InnerIterations int `json:"inner_iterations"`
+	// Tolerance stops a round when the relative objective change falls below it.
+	Tolerance float64 `json:"tolerance"`
+	// ValidationFraction of training learners is held out (split by learner)
+	// to pick the round by online log-loss; 0 disables early stopping.
+	ValidationFraction float64 `json:"validation_fraction"`
+	// Patience is how many rounds without validation improvement end the fit.
+	Patience int `json:"patience"`
+	// Threads is the number of goroutines evaluating the objective; 0 means
+	// GOMAXPROCS.
+	Threads int `json:"threads"`
+	// MinSD floors every estimated prior standard deviation, so a variance
+	// never collapses to zero.
+	MinSD float64 `json:"min_sd"`
+	// NewtonSteps caps the Newton iterations of the per-learner posterior.
+	NewtonSteps int `json:"newton_steps"`
+}
+
+// DefaultConfig returns the settings used when FitOptions.Params is empty.
+func DefaultConfig() Config {
+	return Config{
+		Mastery:            0.8,
+		Reach:              0.5,
+		Learning:           true,
+		SkillLearning:      true,
+		ItemSupport:        true,
+		Practice:           PracticeLog1p,
+		OuterIterations:    12,
+		InnerIterations:    60,
+		Tolerance:          1e-6,
+		ValidationFraction: 0,
+		Patience:           2,
+		MinSD:              0.02,
+		NewtonSteps:        25,
+	}
+}
+
+// Practice transforms of the learning term.
+const (
+	PracticeLog1p  = "log1p"
+	PracticeLinear = "linear"
+)
+
+// ParseConfig decodes FitOptions.Params over DefaultConfig. Unknown keys and
+// values of the wrong type are errors, so a typo in a config file is caught.
+func ParseConfig(params map[string]any) (Config, error) {
+	c := DefaultConfig()
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // deterministic first error
+	for _, k := range keys {
+		if err := c.set(k, params[k]); err != nil {
+			return c, fmt.Errorf("elasticity config %q: %w", k, err)
+		}
+	}
+	return c, c.Validate()
+}
+
+func (c *Config) set(key string, v any) error {
+	var err error
+	switch key {
+	case "mastery":
+		c.Mastery, err = asFloat(v)
+	case "reach":
+		c.Reach, err = asFloat(v)
+	case "learning":
+		c.Learning, err = asBool(v)
+	case "skill_learning":
+		c.SkillLearning, err = asBool(v)
+	case "item_support":
+		c.ItemSupport, err = asBool(v)
+	case "practice":
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("want a string, got %T", v)
+		}
+		c.Practice = s
+	case "outer_iterations":
+		c.OuterIterations, err = asInt(v)
+	case "inner_iterations":
+		c.InnerIterations, err = asInt(v)
+	case "tolerance":
+		c.Tolerance, err = asFloat(v)
+	case "validation_fraction":
+		c.ValidationFraction, err = asFloat(v)
+	case "patience":
+		c.Patience, err = asInt(v)
+	case "threads":
+		c.Threads, err = asInt(v)
+	case "min_sd":
+		c.MinSD, err = asFloat(v)
+	case "newton_steps":
+		c.NewtonSteps, err = asInt(v)
+	default:
+		return fmt.Errorf("unknown key")
+	}
+	return err
+}
+
+// Validate reports settings outside their domain.
+func (c *Config) Validate() error {
+	switch {
+	case !(c.Mastery > 0 && c.Mastery < 1):
+		return fmt.Errorf("elasticity config: mastery %v not in (0,1)", c.Mastery)
+	case !(c.Reach > 0 && c.Reach < 1):
+		return fmt.Errorf("elasticity config: reach %v not in (0,1)", c.Reach)
+	case c.Practice != PracticeLog1p && c.Practice != PracticeLinear:
+		return fmt.Errorf("elasticity config: practice %q: want %q or %q", c.Practice, PracticeLog1p, PracticeLinear)
+	case c.OuterIterations < 1 || c.InnerIterations < 1 || c.NewtonSteps < 1:
+		return fmt.Errorf("elasticity config: outer_iterations, inner_iterations and newton_steps must be ≥ 1")
+	case !(c.ValidationFraction >= 0 && c.ValidationFraction < 1):
+		return fmt.Errorf("elasticity config: validation_fraction %v not in [0,1)", c.ValidationFraction)
+	case c.Patience < 1:
+		return fmt.Errorf("elasticity config: patience must be ≥ 1")
+	case c.Threads < 0:
+		return fmt.Errorf("elasticity config: threads must be ≥ 0")
+	case !(c.MinSD > 0) || !(c.Tolerance > 0):
+		return fmt.Errorf("elasticity config: min_sd and tolerance must be > 0")
+	}
+	return nil
+}
+
+func asFloat(v any) (float64, error) {
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case string:
+		return strconv.ParseFloat(x, 64)
+	}
+	return math.NaN(), fmt.Errorf("want a number, got %T", v)
+}
+
+func asInt(v any) (int, error) {
+	switch x := v.(type) {
+	case int:
+		return x, nil
+	case int64:
+		return int(x), nil
+	case float64:
+		if x != math.Trunc(x) {
+			return 0, fmt.Errorf("want an integer, got %v", x)
+		}
+		return int(x), nil
+	case string:
+		return strconv.Atoi(x)
+	}
+	return 0, fmt.Errorf("want an integer, got %T", v)
+}
+
+func asBool(v any) (bool, error) {
+	switch x := v.(type) {
+	case bool:
+		return x, nil
+	case string:
+		return strconv.ParseBool(x)
+	}
+	return false, fmt.Errorf("want a boolean, got %T", v)
+}

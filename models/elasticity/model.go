@@ -1,0 +1,143 @@
+// Package elasticity is zpd's model of learning with support: a sequential
+// (continuation-ratio) item-response model in which each learner has an
+// ability alone θ (their Zone of Actual Development) and an elasticity ε (how
+// far support extends them), items have a difficulty with a skill-level
+// prior, and ability grows with practice on a skill.
+//
+// Family fits the population model by MAP (empirical Bayes over the prior
+// variances) with analytic gradients and L-BFGS. Scorer turns the frozen
+// model plus one learner's history into that learner's posterior and
+// everything derived from it (ZAD edge, point of difficulty, ZPD band,
+// readiness for an item); evaluation, serving and batch scoring all call it.
+// docs/models.md states the equations the code implements.
+package elasticity
+
+import (
+	"context"
+	"math"
+
+	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/models"
+)
+
+// Name is the family's name in config files, artifacts and leaderboards.
+const Name = "elasticity"
+
+// Family fits and decodes elasticity models. The zero value is ready to use.
+type Family struct{}
+
+var _ models.Family = Family{}
+
+// Name returns "elasticity".
+func (Family) Name() string { return Name }
+
+// Fit fits the population model on train (every learner in it is a training
+// learner). opts.Params is decoded by ParseConfig.
+func (Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptions) (models.Model, error) {
+	cfg, err := ParseConfig(opts.Params)
+	if err != nil {
+		return nil, err
+	}
+	return Fit(ctx, train, cfg, opts.Seed, opts.Progress)
+}
+
+// Unmarshal decodes parameters written by Model.MarshalParams.
+func (Family) Unmarshal(params []byte) (models.Model, error) {
+	p, err := unmarshalParams(params)
+	if err != nil {
+		return nil, err
+	}
+	return NewModel(p)
+}
+
+// Model is a fitted elasticity model: frozen Params plus lookup tables. It is
+// safe for concurrent use; give each goroutine its own Scorer.
+type Model struct {
+	p        *Params
+	itemIdx  map[string]int32
+	skillIdx map[string]int32
+	prec     [2][2]float64 // inverse of p.Cov
+	// logit of the mastery and reach thresholds
+	logitMastery, logitReach float64
+	practice                 func(n uint32) float64
+}
+
+var _ models.Model = (*Model)(nil)
+
+// NewModel checks p and builds a Model around it. The Model keeps p; do not
+// modify it afterwards.
+func NewModel(p *Params) (*Model, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	m := &Model{
+		p:            p,
+		itemIdx:      make(map[string]int32, len(p.Items)),
+		skillIdx:     make(map[string]int32, len(p.Skills)),
+		logitMastery: logit(p.Config.Mastery),
+		logitReach:   logit(p.Config.Reach),
+		practice:     practiceFunc(p.Config.Practice),
+	}
+	for i, id := range p.Items {
+		m.itemIdx[id] = int32(i)
+	}
+	for i, id := range p.Skills {
+		m.skillIdx[id] = int32(i)
+	}
+	c := p.Cov
+	det := c[0][0]*c[1][1] - c[0][1]*c[1][0]
+	m.prec = [2][2]float64{{c[1][1] / det, -c[0][1] / det}, {-c[1][0] / det, c[0][0] / det}}
+	return m, nil
+}
+
+// Params returns the model's parameters. They must not be modified.
+func (m *Model) Params() *Params { return m.p }
+
+// Family returns "elasticity".
+func (m *Model) Family() string { return Name }
+
+// MarshalParams encodes the parameters as JSON; see docs/models.md.
+func (m *Model) MarshalParams() ([]byte, error) { return m.p.marshal() }
+
+// NewLearner starts a learner with no history.
+func (m *Model) NewLearner() models.Learner { return newLearner(m) }
+
+// ItemIndex returns the model's index of an item id, or NoItem.
+func (m *Model) ItemIndex(id string) int32 {
+	if i, ok := m.itemIdx[id]; ok {
+		return i
+	}
+	return NoItem
+}
+
+// SkillIndex returns the model's index of a skill id, or NoSkill.
+func (m *Model) SkillIndex(id string) int32 {
+	if i, ok := m.skillIdx[id]; ok {
+		return i
+	}
+	return NoSkill
+}
+
+// ItemSkills returns the skills the model associates with item j.
+func (m *Model) ItemSkills(j int32) []int32 {
+	return m.p.ItemSkills[m.p.ItemSkillStart[j]:m.p.ItemSkillStart[j+1]]
+}
+
+// practiceFunc returns the transform of a practice count in the learning term.
+func practiceFunc(name string) func(uint32) float64 {
+	if name == PracticeLinear {
+		return func(n uint32) float64 { return float64(n) }
+	}
+	return func(n uint32) float64 { return math.Log1p(float64(n)) }
+}
+
+func logit(p float64) float64 { return math.Log(p / (1 - p)) }
+
+// sigmoid is the logistic function, stable for large |x|.
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}

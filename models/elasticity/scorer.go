@@ -1,0 +1,322 @@
+package elasticity
+
+import "math"
+
+// Estimate is a posterior quantity: its value (posterior mode, or predictive
+// probability) and its posterior standard deviation (Laplace approximation).
+type Estimate struct {
+	Value float64 `json:"value"`
+	SD    float64 `json:"sd"`
+}
+
+// Band is a range of item difficulty, in logits.
+type Band struct {
+	Low  float64 `json:"low"`
+	High float64 `json:"high"`
+}
+
+// Posterior is one learner's state given their history: the posterior of
+// ability θ and elasticity ε under the population prior, and the quantities
+// derived from it. Difficulties are on the item-difficulty (logit) scale and
+// refer to a skill the learner has not practised.
+type Posterior struct {
+	// Attempts is the length of the history scored.
+	Attempts int `json:"attempts"`
+	// Ability is θ: what the learner does alone (Zone of Actual Development).
+	Ability Estimate `json:"ability"`
+	// Elasticity is ε, in logits: how far support extends the learner.
+	Elasticity Estimate `json:"elasticity"`
+	// Cov is the posterior covariance of (θ, ε).
+	Cov [2][2]float64 `json:"cov"`
+	// ZADEdge is the hardest difficulty with P(independent) ≥ mastery.
+	ZADEdge Estimate `json:"zad_edge"`
+	// PointOfDifficulty is the hardest difficulty with
+	// P(success with support) ≥ reach.
+	PointOfDifficulty Estimate `json:"point_of_difficulty"`
+	// ZPD is the band from ZADEdge to PointOfDifficulty.
+	ZPD Band `json:"zpd"`
+	// ZPDWidth is the elasticity in difficulty units: PointOfDifficulty −
+	// ZADEdge.
+	ZPDWidth Estimate `json:"zpd_width"`
+}
+
+// Zone places an item relative to a learner's ZPD.
+type Zone uint8
+
+// Zones, from easiest to hardest for the learner.
+const (
+	// Mastered: P(independent success) ≥ mastery.
+	Mastered Zone = iota
+	// Proximal: not mastered, but P(success with support) ≥ reach: inside the ZPD.
+	Proximal
+	// BeyondReach: not reached even with support.
+	BeyondReach
+)
+
+// String names the zone.
+func (z Zone) String() string {
+	switch z {
+	case Mastered:
+		return "mastered"
+	case Proximal:
+		return "zpd"
+	}
+	return "beyond_reach"
+}
+
+// MarshalText encodes the zone as its name.
+func (z Zone) MarshalText() ([]byte, error) { return []byte(z.String()), nil }
+
+// Readiness is a learner's forecast on one item before attempting it.
+type Readiness struct {
+	// Difficulty is the item's difficulty for this learner: b_j minus what
+	// practice on its skills has taught them.
+	Difficulty float64 `json:"difficulty"`
+	// Independent is P(success alone).
+	Independent Estimate `json:"independent"`
+	// Supported is P(success with support | failed alone).
+	Supported Estimate `json:"supported"`
+	Zone      Zone     `json:"zone"`
+}
+
+// Scorer computes learners' posteriors against one Model. It owns scratch
+// buffers so scoring does not allocate once they have grown; it is not safe
+// for concurrent use (one Scorer per goroutine).
+type Scorer struct {
+	m       *Model
+	counts  [][3]uint32 // practice counts per model skill, by Outcome
+	touched []int32     // skills with non-zero counts
+	o1, o2  []float64   // per step: stage-1 and stage-2 offsets
+	out     []Outcome
+	post    Posterior
+	skills  []int32
+}
+
+// NewScorer returns a Scorer for m.
+func NewScorer(m *Model) *Scorer {
+	return &Scorer{m: m, counts: make([][3]uint32, len(m.p.Skills))}
+}
+
+// Model returns the scorer's model.
+func (s *Scorer) Model() *Model { return s.m }
+
+// Score computes the posterior of the learner whose attempts are h (empty h:
+// the population prior) and returns it. The Scorer keeps the learner's
+// practice counts, so Readiness afterwards forecasts the next attempt.
+func (s *Scorer) Score(h *History) Posterior {
+	s.prepare(h)
+	x, cov := s.newton()
+	s.post = s.derive(x, cov, len(h.Steps))
+	return s.post
+}
+
+// Posterior returns the result of the last Score.
+func (s *Scorer) Posterior() Posterior { return s.post }
+
+// prepare walks the history once, turning each step into fixed offsets: the
+// learning term and item parameters depend only on earlier steps, never on
+// θ or ε.
+func (s *Scorer) prepare(h *History) {
+	for _, k := range s.touched {
+		s.counts[k] = [3]uint32{}
+	}
+	s.touched = s.touched[:0]
+	n := len(h.Steps)
+	if cap(s.o1) < n {
+		s.o1, s.o2, s.out = make([]float64, n, 2*n), make([]float64, n, 2*n), make([]Outcome, n, 2*n)
+	}
+	s.o1, s.o2, s.out = s.o1[:n], s.o2[:n], s.out[:n]
+	for t := range h.Steps {
+		st := &h.Steps[t]
+		skills := h.Skills[st.SkillStart:st.SkillEnd]
+		if len(skills) == 0 && st.Item != NoItem {
+			skills = s.m.ItemSkills(st.Item)
+		}
+		b, d := s.m.itemParams(st.Item, skills)
+		l := s.learning(skills)
+		s.o1[t] = l - b
+		s.o2[t] = l - b + d
+		s.out[t] = st.Outcome
+		s.practise(skills, st.Outcome)
+	}
+}
+
+// practise counts one attempt with outcome o on each of skills.
+func (s *Scorer) practise(skills []int32, o Outcome) {
+	for _, k := range skills {
+		c := &s.counts[k]
+		if *c == ([3]uint32{}) {
+			s.touched = append(s.touched, k)
+		}
+		c[o]++
+	}
+}
+
+// learning is the practice term of an attempt on skills given the counts so
+// far: the mean over its skills of Σ_o (γ_o + γ_ko)·f(n_ko).
+func (s *Scorer) learning(skills []int32) float64 {
+	p := s.m.p
+	if !p.Config.Learning || len(skills) == 0 {
+		return 0
+	}
+	var l float64
+	for _, k := range skills {
+		c := &s.counts[k]
+		r := &p.SkillRates[k]
+		for o := range c {
+			if c[o] != 0 {
+				l += (p.Rates[o] + r[o]) * s.m.practice(c[o])
+			}
+		}
+	}
+	return l / float64(len(skills))
+}
+
+// itemParams returns (b_j, d_j), or their skill-level prior means for an
+// item the model never saw.
+func (m *Model) itemParams(j int32, skills []int32) (b, d float64) {
+	if j != NoItem {
+		return m.p.Difficulty[j], m.p.SupportEffect[j]
+	}
+	if len(skills) == 0 {
+		return 0, 0
+	}
+	for _, k := range skills {
+		b += m.p.SkillDifficulty[k]
+		d += m.p.SkillSupport[k]
+	}
+	n := float64(len(skills))
+	return b / n, d / n
+}
+
+// newton maximises the log posterior of (θ, ε) by Newton's method and
+// returns the mode and the inverse negative Hessian there (the Laplace
+// covariance). The log posterior is concave, so Newton converges; steps are
+// capped so a long run of successes cannot overshoot.
+func (s *Scorer) newton() (x [2]float64, cov [2][2]float64) {
+	mu, prec := s.m.p.Mean, s.m.prec
+	x = mu
+	var h [2][2]float64
+	for it := 0; it < s.m.p.Config.NewtonSteps; it++ {
+		var g [2]float64
+		g, h = s.gradHess(x)
+		g[0] -= prec[0][0]*(x[0]-mu[0]) + prec[0][1]*(x[1]-mu[1])
+		g[1] -= prec[1][0]*(x[0]-mu[0]) + prec[1][1]*(x[1]-mu[1])
+		h[0][0] += prec[0][0]
+		h[0][1] += prec[0][1]
+		h[1][0] += prec[1][0]
+		h[1][1] += prec[1][1]
+		det := h[0][0]*h[1][1] - h[0][1]*h[1][0]
+		d0 := (h[1][1]*g[0] - h[0][1]*g[1]) / det
+		d1 := (h[0][0]*g[1] - h[1][0]*g[0]) / det
+		if m := math.Max(math.Abs(d0), math.Abs(d1)); m > maxNewtonStep {
+			d0, d1 = d0*maxNewtonStep/m, d1*maxNewtonStep/m
+		}
+		x[0] += d0
+		x[1] += d1
+		if math.Abs(d0) < newtonTol && math.Abs(d1) < newtonTol {
+			break
+		}
+	}
+	_, h = s.gradHess(x)
+	h[0][0] += prec[0][0]
+	h[0][1] += prec[0][1]
+	h[1][0] += prec[1][0]
+	h[1][1] += prec[1][1]
+	det := h[0][0]*h[1][1] - h[0][1]*h[1][0]
+	cov = [2][2]float64{{h[1][1] / det, -h[0][1] / det}, {-h[1][0] / det, h[0][0] / det}}
+	return x, cov
+}
+
+const (
+	maxNewtonStep = 2.0  // logits per Newton step
+	newtonTol     = 1e-7 // stop when both coordinates move less than this
+)
+
+// gradHess returns the gradient and negative Hessian of the history's log
+// likelihood at x = (θ, ε).
+func (s *Scorer) gradHess(x [2]float64) (g [2]float64, h [2][2]float64) {
+	for t, o := range s.out {
+		p1 := sigmoid(x[0] + s.o1[t])
+		w1 := p1 * (1 - p1)
+		if o == IndependentSuccess {
+			g[0] += 1 - p1
+			h[0][0] += w1
+			continue
+		}
+		g[0] -= p1
+		p2 := sigmoid(x[0] + x[1] + s.o2[t])
+		w2 := p2 * (1 - p2)
+		r2 := -p2
+		if o == SupportedSuccess {
+			r2 = 1 - p2
+		}
+		g[0] += r2
+		g[1] += r2
+		h[0][0] += w1 + w2
+		h[0][1] += w2
+		h[1][1] += w2
+	}
+	h[1][0] = h[0][1]
+	return g, h
+}
+
+// derive turns the mode and covariance into the learner's summary.
+func (s *Scorer) derive(x [2]float64, cov [2][2]float64, n int) Posterior {
+	sdT := math.Sqrt(cov[0][0])
+	sdE := math.Sqrt(cov[1][1])
+	sdReach := math.Sqrt(math.Max(cov[0][0]+2*cov[0][1]+cov[1][1], 0))
+	zad := x[0] - s.m.logitMastery
+	pod := x[0] + x[1] - s.m.logitReach
+	return Posterior{
+		Attempts:          n,
+		Ability:           Estimate{x[0], sdT},
+		Elasticity:        Estimate{x[1], sdE},
+		Cov:               cov,
+		ZADEdge:           Estimate{zad, sdT},
+		PointOfDifficulty: Estimate{pod, sdReach},
+		ZPD:               Band{zad, pod},
+		ZPDWidth:          Estimate{pod - zad, sdE},
+	}
+}
+
+// Readiness forecasts the learner of the last Score on item (a model item
+// index or NoItem) exercising skills (model skill indexes; when empty, the
+// model's skills of the item). Probabilities average over the posterior
+// (probit approximation), and an unseen item adds its prior variance.
+func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
+	if len(skills) == 0 && item != NoItem {
+		skills = s.m.ItemSkills(item)
+	}
+	p := s.m.p
+	b, d := s.m.itemParams(item, skills)
+	eff := b - s.learning(skills)
+	post := &s.post
+	v1 := post.Cov[0][0]
+	v2 := post.Cov[0][0] + 2*post.Cov[0][1] + post.Cov[1][1]
+	if item == NoItem {
+		v1 += p.ItemSD * p.ItemSD
+		v2 += p.ItemSD*p.ItemSD + p.SupportSD*p.SupportSD
+	}
+	eta1 := post.Ability.Value - eff
+	eta2 := eta1 + post.Elasticity.Value + d
+	p1 := sigmoid(eta1 * probitScale(v1))
+	p2 := sigmoid(eta2 * probitScale(v2))
+	r := Readiness{
+		Difficulty:  eff,
+		Independent: Estimate{p1, p1 * (1 - p1) * math.Sqrt(v1)},
+		Supported:   Estimate{p2, p2 * (1 - p2) * math.Sqrt(v2)},
+		Zone:        BeyondReach,
+	}
+	switch {
+	case p1 >= p.Config.Mastery:
+		r.Zone = Mastered
+	case p2 >= p.Config.Reach:
+		r.Zone = Proximal
+	}
+	return r
+}
+
+// probitScale shrinks a logit with variance v so that σ(scale·η) ≈
+// E[σ(η + noise)] (MacKay's probit approximation).
+func probitScale(v float64) float64 { return 1 / math.Sqrt(1+math.Pi*v/8) }

@@ -48,7 +48,8 @@ type Options struct {
 	// MaxIterations caps L-BFGS iterations; default 3000.
 	MaxIterations int
 	// GradTol stops when the infinity norm of the gradient of the mean
-	// objective (objective / rows) falls below it; default 1e-8.
+	// objective (objective / rows) falls below it; default 1e-6, the
+	// tolerance scikit-learn's lbfgs solver applies to the same scaling.
 	GradTol float64
 }
 
@@ -76,14 +77,6 @@ func Sigmoid(z float64) float64 {
 	return e / (1 + e)
 }
 
-// softplus returns log(1+exp(z)) without overflow.
-func softplus(z float64) float64 {
-	if z > 0 {
-		return z + math.Log1p(math.Exp(-z))
-	}
-	return math.Log1p(math.Exp(z))
-}
-
 // Fit minimises the regularised log-loss of labels y on design x with inverse
 // regularisation strength c (> 0).
 func Fit(ctx context.Context, x *Design, y []bool, c float64, opts Options) (*Weights, error) {
@@ -105,7 +98,7 @@ func Fit(ctx context.Context, x *Design, y []bool, c float64, opts Options) (*We
 		opts.MaxIterations = 3000
 	}
 	if opts.GradTol == 0 {
-		opts.GradTol = 1e-8
+		opts.GradTol = 1e-6
 	}
 	obj := &objective{x: x, y: y, lambda: 1 / c}
 	// Start from the base rate so the intercept begins near its optimum.
@@ -207,8 +200,13 @@ func (o *objective) eval(w, g []float64) float64 {
 		for k := lo; k < hi; k++ {
 			z += w[x.Col[k]] * x.Val[k]
 		}
-		r := Sigmoid(z)
-		f += softplus(z)
+		// One exp serves both the loss and its derivative.
+		e := math.Exp(-math.Abs(z))
+		r := 1 / (1 + e) // sigmoid(|z|)
+		if z < 0 {
+			r = e * r
+		}
+		f += math.Max(z, 0) + math.Log1p(e)
 		if o.y[i] {
 			f -= z
 			r--

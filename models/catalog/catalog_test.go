@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -284,4 +285,28 @@ func earlyHalf(test []evaluate.TestAttempt) []bool {
 		pos[a.Learner]++
 	}
 	return out
+}
+
+// TestCrosscheckFile evaluates every family on the ASSISTments 2009 CSV
+// named by ZPD_CROSSCHECK_CSV and logs the leaderboard; it lets
+// bench/crosscheck_reference.sh compare any such file with the reference
+// before the zpd eval command exists.
+func TestCrosscheckFile(t *testing.T) {
+	path := os.Getenv("ZPD_CROSSCHECK_CSV")
+	if path == "" {
+		t.Skip("ZPD_CROSSCHECK_CSV not set")
+	}
+	log, err := loadAssistments2009(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := Evaluate(context.Background(), log, nil, evaluate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	if err := lb.WriteTable(&sb); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + sb.String())
 }

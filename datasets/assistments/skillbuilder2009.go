@@ -1,0 +1,309 @@
+package assistments
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"math"
+	"slices"
+
+	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/datasets/internal/ingest"
+)
+
+// Group columns of the 2009 export, in Attempt.Groups order.
+const (
+	GroupSchool  = datasets.GroupPrefix + "school"
+	GroupTeacher = datasets.GroupPrefix + "teacher"
+	GroupClass   = datasets.GroupPrefix + "class"
+	GroupGender  = datasets.GroupPrefix + "gender"
+)
+
+// SkillBuilder2009 imports the ASSISTments 2009-2010 skill-builder CSV. It
+// holds no state: one value may import many files, also concurrently.
+//
+// Rows sharing (user_id, order_id) become one attempt whose skills are the
+// sorted set of the rows' skill_id (or, without that column, skill_name)
+// values and whose other fields come from the first row in file order. Rows
+// are held in memory until the end of the file, about 80 bytes per row plus
+// the distinct ids, because collapsing and ordering need the whole file.
+type SkillBuilder2009 struct{}
+
+// New2009 returns the importer of the ASSISTments 2009 skill-builder format.
+func New2009() *SkillBuilder2009 { return &SkillBuilder2009{} }
+
+// Groups returns the group columns: school_id, teacher_id and
+// student_class_id of the full export ("" when the file lacks them).
+func (*SkillBuilder2009) Groups() []string { return []string{GroupSchool, GroupTeacher, GroupClass} }
+
+// row2009 is one parsed CSV row; ids are interned.
+type row2009 struct {
+	order   int64
+	hash    uint64 // of the raw record, to count exact duplicates
+	ms      float64
+	correct float64
+	user    int32
+	item    int32
+	skill   int32 // -1 when missing
+	tries   int32 // attempt_count
+	hints   int32 // hint_count
+	total   int32 // hint_total
+	groups  [3]int32
+}
+
+// cols2009 holds field indexes; optional columns are -1 when absent.
+type cols2009 struct {
+	user, order, item, skill, correct, ms, tries, hints, total int
+	skillName                                                  string
+	groups                                                     [3]int
+}
+
+func columns2009(name string, header []string) (cols2009, error) {
+	c := ingest.NewColumns(header)
+	if err := c.Require(name, "user_id", "order_id", "problem_id", "correct", "attempt_count", "hint_count", "hint_total"); err != nil {
+		return cols2009{}, err
+	}
+	k := cols2009{
+		user: c.Index("user_id"), order: c.Index("order_id"), item: c.Index("problem_id"),
+		correct: c.Index("correct"), ms: c.Index("ms_first_response"), tries: c.Index("attempt_count"),
+		hints: c.Index("hint_count"), total: c.Index("hint_total"),
+		groups: [3]int{c.Index("school_id"), c.Index("teacher_id"), c.Index("student_class_id")},
+	}
+	switch {
+	case c.Index("skill_id") >= 0:
+		k.skill, k.skillName = c.Index("skill_id"), "skill_id"
+	case c.Index("skill_name") >= 0:
+		k.skill, k.skillName = c.Index("skill_name"), "skill_name"
+	default:
+		return cols2009{}, fmt.Errorf("%s: missing required column \"skill_id\" or \"skill_name\"", name)
+	}
+	return k, nil
+}
+
+// idTables interns the ids of one import.
+type idTables struct {
+	users, items, skills, groups ingest.Symbols
+}
+
+// Import reads one skill-builder CSV and emits its attempts in order of
+// user id, then order_id.
+func (*SkillBuilder2009) Import(ctx context.Context, r io.Reader, name string, emit func(*datasets.Attempt) error) (datasets.ImportSummary, error) {
+	var sum datasets.ImportSummary
+	rd := ingest.NewReader(r, name, ',', true)
+	header, err := rd.Header()
+	if err != nil {
+		return sum, err
+	}
+	c, err := columns2009(name, header)
+	if err != nil {
+		return sum, err
+	}
+	var ids idTables
+	var rows []row2009
+	seed := maphash.MakeSeed()
+	for {
+		if sum.RowsRead&0xffff == 0 && ctx.Err() != nil {
+			return sum, ctx.Err()
+		}
+		f, err := rd.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return sum, err
+		}
+		sum.RowsRead++
+		row, reason, err := parse2009(rd, f, &c, &ids)
+		if err != nil {
+			return sum, err
+		}
+		if reason != "" {
+			sum.Reject(name, rd.Line(), reason)
+			continue
+		}
+		row.hash = maphash.Bytes(seed, rd.Record())
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return sum, noAttempts(name, &sum)
+	}
+	return sum, emit2009(ctx, rows, &ids, &sum, name, emit)
+}
+
+// noAttempts explains an import that produced nothing.
+func noAttempts(name string, sum *datasets.ImportSummary) error {
+	if sum.RowsRead == 0 {
+		return fmt.Errorf("%s: %w: the file holds only a header", name, datasets.ErrNoAttempts)
+	}
+	return fmt.Errorf("%s: %w: all %d rows rejected", name, datasets.ErrNoAttempts, sum.RowsRead)
+}
+
+func parse2009(rd *ingest.Reader, f [][]byte, c *cols2009, ids *idTables) (row2009, string, error) {
+	p := field{rd: rd, f: f}
+	r := row2009{
+		user:    p.id(&ids.users, c.user, "user_id"),
+		order:   p.int64(c.order, "order_id"),
+		item:    p.id(&ids.items, c.item, "problem_id"),
+		skill:   p.optID(&ids.skills, c.skill, c.skillName),
+		correct: p.float(c.correct, "correct", false),
+		ms:      p.float(c.ms, "ms_first_response", true),
+		tries:   p.count(c.tries, "attempt_count"),
+		hints:   p.count(c.hints, "hint_count"),
+		total:   p.count(c.total, "hint_total"),
+	}
+	for g, col := range c.groups {
+		r.groups[g] = p.optID(&ids.groups, col, "group")
+	}
+	if p.ok() && math.IsNaN(r.correct) {
+		p.reject("missing correct")
+	}
+	return r, p.reason, p.err
+}
+
+// emit2009 groups rows by learner, orders each learner's rows by order_id
+// (stable, so file order breaks ties) and emits one attempt per order_id.
+func emit2009(ctx context.Context, rows []row2009, ids *idTables, sum *datasets.ImportSummary, name string, emit func(*datasets.Attempt) error) error {
+	order, start := ingest.ByLearner(len(rows), func(i int) int32 { return rows[i].user }, ids.users.Ranks())
+	skillRank := ids.skills.Ranks()
+	a := datasets.NewAttempt()
+	a.Groups = make([]string, 3)
+	var skills []int32
+	for k := range len(start) - 1 {
+		learner := order[start[k]:start[k+1]]
+		if !slices.IsSortedFunc(learner, func(x, y int32) int { return cmp.Compare(rows[x].order, rows[y].order) }) {
+			slices.SortStableFunc(learner, func(x, y int32) int { return cmp.Compare(rows[x].order, rows[y].order) })
+		}
+		for lo := 0; lo < len(learner); {
+			hi := lo + 1
+			for hi < len(learner) && rows[learner[hi]].order == rows[learner[lo]].order {
+				hi++
+			}
+			skills = collapse2009(rows, learner[lo:hi], skills[:0], sum)
+			fill2009(&a, &rows[learner[lo]], ids, sum)
+			a.Skills = skillNames(a.Skills[:0], skills, skillRank, &ids.skills)
+			if err := emit(&a); err != nil {
+				return fmt.Errorf("%s: attempt of learner %s, order_id %d: %w", name, a.Learner, a.Seq, err)
+			}
+			sum.AttemptsWritten++
+			if sum.AttemptsWritten&0xfff == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			lo = hi
+		}
+	}
+	return nil
+}
+
+// collapse2009 counts what merging the rows of one attempt hides and returns
+// their skills appended to skills.
+func collapse2009(rows []row2009, group []int32, skills []int32, sum *datasets.ImportSummary) []int32 {
+	first := &rows[group[0]]
+	inconsistent := false
+	for j, i := range group {
+		r := &rows[i]
+		if r.skill >= 0 {
+			skills = append(skills, r.skill)
+		}
+		if j == 0 {
+			continue
+		}
+		sum.RowsCollapsed++
+		if !sameFields2009(first, r) {
+			inconsistent = true
+		}
+		for _, e := range group[:j] {
+			if rows[e].hash == r.hash {
+				sum.DuplicateRows++
+				break
+			}
+		}
+	}
+	if inconsistent {
+		sum.InconsistentGroups++
+	}
+	return skills
+}
+
+// sameFields2009 compares the fields the reference checks for consistency
+// (NaN equals NaN, as pandas' nunique(dropna=False) counts it).
+func sameFields2009(a, b *row2009) bool {
+	return a.item == b.item && sameFloat(a.correct, b.correct) && sameFloat(a.ms, b.ms) &&
+		a.tries == b.tries && a.hints == b.hints && a.total == b.total
+}
+
+func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
+
+// skillNames appends the names of skills, sorted by name and without repeats.
+func skillNames(dst []string, skills []int32, rank []int32, syms *ingest.Symbols) []string {
+	for i := 1; i < len(skills); i++ { // insertion sort: an attempt has few skills
+		for j := i; j > 0 && rank[skills[j]] < rank[skills[j-1]]; j-- {
+			skills[j], skills[j-1] = skills[j-1], skills[j]
+		}
+	}
+	for i, s := range skills {
+		if i == 0 || s != skills[i-1] {
+			dst = append(dst, syms.Name(s))
+		}
+	}
+	return dst
+}
+
+// Notes on attempts kept under a documented mapping (see docs/importers.md).
+const (
+	noteNoResponse     = "attempt_count 0: retries set to 0"
+	noteCorrectRetried = "correct 1 with attempt_count other than 1: independent as the protocol says"
+	noteCorrectHinted  = "correct 1 with hint_count > 0: independent as the protocol says"
+	noteCorrectOther   = "correct neither 0 nor 1: not independent"
+	noteHintsOverTotal = "hint_count > hint_total > 0: answer given"
+	noteHintsNoTotal   = "hint_count > 0 with hint_total 0: hints kept, answer not given"
+	noteNegativeMS     = "negative ms_first_response: response time unknown"
+)
+
+// fill2009 sets a from the first row of an attempt, applying the protocol's
+// labels.
+func fill2009(a *datasets.Attempt, r *row2009, ids *idTables, sum *datasets.ImportSummary) {
+	a.Learner = ids.users.Name(r.user)
+	a.Item = ids.items.Name(r.item)
+	a.Seq = r.order
+	a.Independent = r.correct == 1
+	a.AnswerGiven = r.total > 0 && r.hints >= r.total
+	a.Supported = !a.AnswerGiven
+	a.HintsUsed = r.hints
+	a.HintsAvailable = r.total
+	a.Retries = max(r.tries-1, 0)
+	// Problems without hints answer a wrong response or a help request by
+	// leading the learner through scaffolding sub-questions.
+	a.Scaffolded = r.total == 0 && r.correct != 1
+	a.ResponseMS = r.ms
+	a.Difficulty = math.NaN()
+	for g, v := range r.groups {
+		a.Groups[g] = ""
+		if v >= 0 {
+			a.Groups[g] = ids.groups.Name(v)
+		}
+	}
+	if r.tries == 0 {
+		sum.Note(noteNoResponse)
+	}
+	if r.correct == 1 && r.tries != 1 {
+		sum.Note(noteCorrectRetried)
+	}
+	if r.correct == 1 && r.hints > 0 {
+		sum.Note(noteCorrectHinted)
+	}
+	if r.correct != 0 && r.correct != 1 {
+		sum.Note(noteCorrectOther)
+	}
+	if r.total > 0 && r.hints > r.total {
+		sum.Note(noteHintsOverTotal)
+	}
+	if r.total == 0 && r.hints > 0 {
+		sum.Note(noteHintsNoTotal)
+	}
+	if r.ms < 0 {
+		a.ResponseMS = math.NaN()
+		sum.Note(noteNegativeMS)
+	}
+}

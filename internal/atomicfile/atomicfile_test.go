@@ -27,6 +27,9 @@ func TestCommitReplacesAtomically(t *testing.T) {
 		t.Fatalf("after Commit the target reads %q", got)
 	}
 	assertOnly(t, dir, "out.bin")
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, want 0644", st.Mode().Perm())
+	}
 	if err := f.Commit(); err == nil {
 		t.Error("second Commit: want error")
 	}

@@ -205,9 +205,7 @@ func TestEveryFamilyRoundTrips(t *testing.T) {
 	train := evaluate.Subset(log, func(id string) bool { return evaluate.LearnerFold(id) != evaluate.TestFold })
 	hist := log.Histories()
 	for _, f := range All() {
-		fo := models.FitOptions{Seed: 1}
-		fo.Params = referenceParams[f.Name()]
-		m, err := f.Fit(context.Background(), train, fo)
+		m, err := f.Fit(context.Background(), train, fitOptions(f.Name()))
 		if err != nil {
 			t.Fatal(err)
 		}

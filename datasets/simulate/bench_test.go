@@ -1,0 +1,68 @@
+package simulate
+
+import (
+	"testing"
+
+	"github.com/zpd-project/zpd/datasets"
+)
+
+// benchConfig simulates about one million attempts per run.
+func benchConfig() Config {
+	cfg := DefaultConfig()
+	cfg.Learners = 10000
+	cfg.Groups = 4
+	return cfg
+}
+
+// reportRate reports attempts per second over the whole benchmark.
+func reportRate(b *testing.B, attempts int64) {
+	b.ReportMetric(float64(attempts)/b.Elapsed().Seconds(), "attempts/s")
+}
+
+// discard is a sink that drops every attempt: the cost of generation alone.
+type discard struct{}
+
+func (discard) Write(*datasets.Attempt) error { return nil }
+
+// BenchmarkGenerate measures generation alone, without any sink cost.
+func BenchmarkGenerate(b *testing.B) {
+	cfg := benchConfig()
+	var n int64
+	for b.Loop() {
+		truth, err := Simulate(cfg, discard{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += truth.Attempts
+	}
+	reportRate(b, n)
+}
+
+// BenchmarkSimulate measures simulation into an in-memory Log.
+func BenchmarkSimulate(b *testing.B) {
+	cfg := benchConfig()
+	var n int64
+	for b.Loop() {
+		log, _, err := SimulateLog(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += int64(log.Len())
+	}
+	reportRate(b, n)
+}
+
+// BenchmarkWriteDir measures simulation end to end into Parquet files.
+func BenchmarkWriteDir(b *testing.B) {
+	cfg := benchConfig()
+	dir := b.TempDir()
+	var n int64
+	for b.Loop() {
+		truth, err := WriteDir(cfg, dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += truth.Attempts
+	}
+	reportRate(b, n)
+}

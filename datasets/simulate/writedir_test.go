@@ -1,0 +1,137 @@
+package simulate
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/zpd-project/zpd/datasets"
+)
+
+// readAttempts reads attempts.parquet with arrow-go directly, independently
+// of the datasets package's reader.
+func readAttempts(t *testing.T, path string) arrow.Table {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tbl, err := pqarrow.ReadTable(context.Background(), f, nil, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+func TestWriteDir(t *testing.T) {
+	cfg := testConfig()
+	cfg.Learners = 200
+	cfg.Groups = 2
+	cfg.GroupThetaShift = []float64{-0.5, 0.5}
+	dir := filepath.Join(t.TempDir(), "sim")
+	truth, err := WriteDir(cfg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, memTruth := simulateLog(t, cfg)
+	if !reflect.DeepEqual(truth, memTruth) {
+		t.Error("WriteDir and SimulateLog drew different truths from one config")
+	}
+
+	tbl := readAttempts(t, filepath.Join(dir, AttemptsFile))
+	defer tbl.Release()
+	if tbl.NumRows() != int64(log.Len()) {
+		t.Fatalf("%s has %d rows, SimulateLog %d", AttemptsFile, tbl.NumRows(), log.Len())
+	}
+	want := datasets.Schema(GroupColumn)
+	for i, f := range want.Fields() {
+		if got := tbl.Schema().Field(i); got.Name != f.Name || !arrow.TypeEqual(got.Type, f.Type) {
+			t.Errorf("column %d is %s %s, want %s %s", i, got.Name, got.Type, f.Name, f.Type)
+		}
+	}
+	learners := tableStrings(t, tbl, datasets.ColLearner)
+	items := tableStrings(t, tbl, datasets.ColItem)
+	groups := tableStrings(t, tbl, GroupColumn)
+	indep := tableColumn[*array.Boolean](t, tbl, datasets.ColIndependent)
+	hints := tableColumn[*array.Int32](t, tbl, datasets.ColHintsUsed)
+	seq := tableColumn[*array.Int64](t, tbl, datasets.ColSeq)
+	diff := tableColumn[*array.Float64](t, tbl, datasets.ColDifficulty)
+	for r := 0; r < log.Len(); r++ {
+		a := log.At(r)
+		if learners[r] != a.Learner || items[r] != a.Item || groups[r] != a.Groups[0] ||
+			indep.Value(r) != a.Independent || hints.Value(r) != a.HintsUsed || seq.Value(r) != a.Seq || !diff.IsNull(r) {
+			t.Fatalf("row %d of %s differs from SimulateLog's %+v", r, AttemptsFile, a)
+		}
+	}
+
+	back, err := ReadTruth(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, truth) {
+		t.Errorf("ReadTruth gave back a different truth:\n%+v\nwant\n%+v", back.Learners[:2], truth.Learners[:2])
+	}
+}
+
+func tableColumn[A arrow.Array](t *testing.T, tbl arrow.Table, name string) A {
+	t.Helper()
+	a, err := column[A]("attempts", tbl, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Release)
+	return a
+}
+
+func tableStrings(t *testing.T, tbl arrow.Table, name string) []string {
+	t.Helper()
+	col := tbl.Column(tbl.Schema().FieldIndices(name)[0])
+	var out []string
+	for _, c := range col.Data().Chunks() {
+		for i := 0; i < c.Len(); i++ {
+			out = append(out, c.ValueStr(i))
+		}
+	}
+	return out
+}
+
+func TestWriteDirInvalidConfigWritesNothing(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Learners = 0
+	dir := filepath.Join(t.TempDir(), "sim")
+	if _, err := WriteDir(cfg, dir); err == nil {
+		t.Fatal("WriteDir accepted Learners = 0")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("WriteDir with a bad config left %s (stat: %v)", dir, err)
+	}
+}
+
+func TestReadTruthErrors(t *testing.T) {
+	cfg := testConfig()
+	cfg.Learners = 20
+	dir := t.TempDir()
+	if _, err := WriteDir(cfg, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, ItemsFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadTruth(dir); err == nil {
+		t.Error("ReadTruth without items.parquet succeeded")
+	}
+	if err := os.WriteFile(filepath.Join(dir, TruthFile), []byte(`{"format":"other","version":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadTruth(dir); err == nil {
+		t.Error("ReadTruth accepted a truth.json of another format")
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/internal/shareddata"
+)
+
+func TestImportSharedFiles(t *testing.T) {
+	tests := []struct {
+		format, file string
+		attempts     int64 // 0: only check that something was written
+	}{
+		{"assistments2009", shareddata.Assistments2009, 15882},
+		{"assistments2017", shareddata.Assistments2017, 0},
+		{"datashop", shareddata.CognitiveTutor, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "log.parquet")
+			stdout := mustZPD(t, "import", "--format", tt.format, "--in", shareddata.MustPath(t, tt.file), "--out", out, "--json")
+			var sum datasets.ImportSummary
+			if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+				t.Fatalf("summary %q: %v", stdout, err)
+			}
+			if tt.attempts != 0 && sum.AttemptsWritten != tt.attempts {
+				t.Errorf("attempts written = %d, want %d", sum.AttemptsWritten, tt.attempts)
+			}
+			if sum.RowsRead != sum.AttemptsWritten+sum.RowsCollapsed+sum.RejectedRows() {
+				t.Errorf("rows read %d != written %d + collapsed %d + rejected %d",
+					sum.RowsRead, sum.AttemptsWritten, sum.RowsCollapsed, sum.RejectedRows())
+			}
+			log, err := datasets.ReadLog(out, datasets.ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(log.Len()) != sum.AttemptsWritten || log.Len() == 0 {
+				t.Errorf("log holds %d attempts, summary says %d", log.Len(), sum.AttemptsWritten)
+			}
+		})
+	}
+}
+
+func TestImportErrorsLeaveNoOutput(t *testing.T) {
+	dir := t.TempDir()
+	headerOnly := writeFile(t, filepath.Join(dir, "header.csv"), "user_id,order_id,problem_id,skill_name,correct,attempt_count,hint_count,hint_total\n")
+	missingCol := writeFile(t, filepath.Join(dir, "missing.csv"), "user_id,order_id,problem_id,skill_name,correct\n1,2,3,a,1\n")
+	binary := writeFile(t, filepath.Join(dir, "binary.csv"), "\x00\x01\x02PAR1\xff\xfe")
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown format", []string{"--format", "csv9", "--in", headerOnly}, []string{"csv9"}},
+		{"missing input", []string{"--format", "assistments2009", "--in", filepath.Join(dir, "nope.csv")}, []string{"nope.csv"}},
+		{"header only", []string{"--format", "assistments2009", "--in", headerOnly}, []string{"header.csv"}},
+		{"missing column", []string{"--format", "assistments2009", "--in", missingCol}, []string{"missing.csv", "attempt_count"}},
+		{"binary", []string{"--format", "assistments2009", "--in", binary}, []string{"binary.csv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out.parquet")
+			args := append([]string{"import", "--out", out}, tt.args...)
+			code, _, errOut := zpd(t, args...)
+			assertOneLineError(t, code, errOut, tt.want...)
+			assertNoFile(t, out)
+		})
+	}
+}
+
+func TestImportUnwritableOutput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "no", "such", "dir", "log.parquet")
+	code, _, errOut := zpd(t, "import", "--format", "assistments2009",
+		"--in", shareddata.MustPath(t, shareddata.Assistments2009), "--out", out)
+	assertOneLineError(t, code, errOut, "log.parquet")
+}

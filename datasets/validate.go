@@ -1,0 +1,352 @@
+package datasets
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Problem is one thing wrong with a log: a file, a row in it (0-based, -1
+// for the whole file), a column ("" for none) and what is wrong. Fatal
+// problems make ReadLog fail; others are reported and the data kept as
+// recorded.
+type Problem struct {
+	File    string
+	Row     int64
+	Column  string
+	Message string
+	Fatal   bool
+}
+
+// String returns "file: row N: column C: message", leaving out the row or
+// column when the problem has none.
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Row >= 0 {
+		fmt.Fprintf(&b, ": row %d", p.Row)
+	}
+	if p.Column != "" {
+		fmt.Fprintf(&b, ": column %s", p.Column)
+	}
+	b.WriteString(": ")
+	b.WriteString(p.Message)
+	return b.String()
+}
+
+// Error returns the String form, so a fatal Problem can be returned as an
+// error.
+func (p Problem) Error() string { return p.String() }
+
+// kind is the key problems are counted under: the column and the message,
+// which never includes row values.
+func (p Problem) kind() string {
+	if p.Column == "" {
+		return p.Message
+	}
+	return p.Column + ": " + p.Message
+}
+
+// DefaultMaxProblems is how many problems a ValidationReport keeps when
+// ReadOptions.MaxProblems is zero.
+const DefaultMaxProblems = 100
+
+// ValidationReport is the result of checking a log.
+type ValidationReport struct {
+	Files int   // files read
+	Rows  int64 // rows read
+	// Problems holds the first problems found, at most
+	// ReadOptions.MaxProblems, in file order and then row order.
+	Problems []Problem
+	// Counts counts every problem, kept or not, by kind ("column: message").
+	Counts map[string]int64
+	// Fatal and NonFatal count all problems by severity.
+	Fatal, NonFatal int64
+}
+
+// OK reports whether the log has no fatal problem.
+func (r *ValidationReport) OK() bool { return r.Fatal == 0 }
+
+// Err returns nil when the log has no fatal problem, else an error naming
+// the first fatal problem (file, row, column) and how many there are.
+func (r *ValidationReport) Err() error {
+	if r.Fatal == 0 {
+		return nil
+	}
+	for _, p := range r.Problems {
+		if p.Fatal {
+			if r.Fatal == 1 {
+				return p
+			}
+			return fmt.Errorf("%w (and %d more fatal problems)", p, r.Fatal-1)
+		}
+	}
+	return fmt.Errorf("%d fatal problems", r.Fatal)
+}
+
+// Kinds returns the problem kinds in Counts, sorted.
+func (r *ValidationReport) Kinds() []string {
+	out := make([]string, 0, len(r.Counts))
+	for k := range r.Counts {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// problemSink collects one task's problems: all are counted, the first max
+// are kept. Tasks emit in row order, so merging sinks and sorting keeps the
+// log's first problems whatever order the tasks ran in.
+type problemSink struct {
+	file     string
+	max      int
+	list     []Problem
+	counts   map[string]int64
+	fatal    int64
+	nonFatal int64
+}
+
+func newSink(file string, max int) *problemSink {
+	return &problemSink{file: file, max: max}
+}
+
+// add records a problem at row of the sink's file.
+func (s *problemSink) add(row int64, column, msg string, fatal bool) {
+	s.addProblem(Problem{File: s.file, Row: row, Column: column, Message: msg, Fatal: fatal})
+}
+
+func (s *problemSink) addProblem(p Problem) {
+	if s.counts == nil {
+		s.counts = make(map[string]int64)
+	}
+	s.counts[p.kind()]++
+	if p.Fatal {
+		s.fatal++
+	} else {
+		s.nonFatal++
+	}
+	if len(s.list) < s.max {
+		s.list = append(s.list, p)
+	}
+}
+
+// merge adds the problems of sinks (of one file) to r in row order, keeping
+// at most max in r.Problems.
+func (r *ValidationReport) merge(max int, sinks ...*problemSink) {
+	var list []Problem
+	for _, s := range sinks {
+		if s == nil {
+			continue
+		}
+		list = append(list, s.list...)
+		for k, n := range s.counts {
+			if r.Counts == nil {
+				r.Counts = make(map[string]int64)
+			}
+			r.Counts[k] += n
+		}
+		r.Fatal += s.fatal
+		r.NonFatal += s.nonFatal
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].Row != list[j].Row {
+			return list[i].Row < list[j].Row
+		}
+		return list[i].Column < list[j].Column
+	})
+	room := max - len(r.Problems)
+	if room > len(list) {
+		room = len(list)
+	}
+	if room > 0 {
+		r.Problems = append(r.Problems, list[:room]...)
+	}
+}
+
+// Messages of row checks. They name no values, so that problems count by
+// kind; the row locates the value.
+const (
+	msgNull            = "null in non-nullable column"
+	msgEmptyID         = "empty or null id"
+	msgEmptySkill      = "empty or null skill id"
+	msgNegative        = "negative count"
+	msgOutOfRange      = "value out of int32 range"
+	msgHintsExceed     = "hints_used exceeds hints_available"
+	msgIndepHints      = "independent success with hints used"
+	msgIndepRetries    = "independent success with retries"
+	msgIndepAnswer     = "independent success with answer given"
+	msgIndepScaffold   = "independent success with scaffolding"
+	msgIndepUnsupport  = "independent success without supported success"
+	msgSupportedAnswer = "supported success with answer given"
+	msgSeqOrder        = "seq not increasing within learner"
+	msgNegativeTime    = "negative response time"
+)
+
+// checkState carries the row checks' memory across batches of one file:
+// each learner's last seq.
+type checkState struct {
+	lastSeq []int64
+	seen    []uint32 // file number + 1 in which lastSeq was set
+	file    uint32
+}
+
+// nextFile makes the state forget the previous file's seqs without
+// clearing the slices.
+func (st *checkState) nextFile() { st.file++ }
+
+// checkRows runs the row checks on rows [start, end) of l, which are rows
+// fileRow... of the sink's file. Problems detectable only while decoding
+// (nulls in non-nullable columns, negative or out-of-range counts) are
+// reported by the decoders instead.
+func checkRows(l *Log, start, end int, fileRow int64, st *checkState, sink *problemSink) {
+	emptyLearner := lookupOr(&l.Learners, "")
+	emptyItem := lookupOr(&l.Items, "")
+	emptySkill := lookupOr(&l.SkillIDs, "")
+	if n := l.Learners.Len(); len(st.lastSeq) < n {
+		st.lastSeq = append(st.lastSeq, make([]int64, n-len(st.lastSeq))...)
+		st.seen = append(st.seen, make([]uint32, n-len(st.seen))...)
+	}
+	mark := st.file + 1
+	for i := start; i < end; i++ {
+		row := fileRow + int64(i-start)
+		u := l.Learner[i]
+		if u == emptyLearner {
+			sink.add(row, ColLearner, msgEmptyID, true)
+		}
+		if l.Item[i] == emptyItem {
+			sink.add(row, ColItem, msgEmptyID, true)
+		}
+		if emptySkill >= 0 {
+			for _, s := range l.SkillsOf(i) {
+				if s == emptySkill {
+					sink.add(row, ColSkills, msgEmptySkill, true)
+					break
+				}
+			}
+		}
+		checkSupport(l, i, row, sink)
+		if st.seen[u] == mark && l.Seq[i] <= st.lastSeq[u] {
+			sink.add(row, ColSeq, msgSeqOrder, false)
+		}
+		st.seen[u], st.lastSeq[u] = mark, l.Seq[i]
+		if l.ResponseMS[i] < 0 {
+			sink.add(row, ColResponseMS, msgNegativeTime, false)
+		}
+	}
+}
+
+// checkSupport reports support fields of row i that contradict each other
+// or the outcome: an independent success uses no support and is also a
+// supported success; a supported success is one where the answer was not
+// given away.
+func checkSupport(l *Log, i int, row int64, sink *problemSink) {
+	if av := l.HintsAvailable[i]; av != Unknown && l.HintsUsed[i] > av {
+		sink.add(row, ColHintsUsed, msgHintsExceed, false)
+	}
+	if l.Independent[i] {
+		if l.HintsUsed[i] > 0 {
+			sink.add(row, ColIndependent, msgIndepHints, false)
+		}
+		if l.Retries[i] > 0 {
+			sink.add(row, ColIndependent, msgIndepRetries, false)
+		}
+		if l.AnswerGiven[i] {
+			sink.add(row, ColIndependent, msgIndepAnswer, false)
+		}
+		if l.Scaffolded[i] {
+			sink.add(row, ColIndependent, msgIndepScaffold, false)
+		}
+		if !l.Supported[i] {
+			sink.add(row, ColIndependent, msgIndepUnsupport, false)
+		}
+	}
+	if l.Supported[i] && l.AnswerGiven[i] {
+		sink.add(row, ColSupported, msgSupportedAnswer, false)
+	}
+}
+
+// lookupOr returns the index of id in d, or -1.
+func lookupOr(d *Dict, id string) int32 {
+	if i, ok := d.Lookup(id); ok {
+		return i
+	}
+	return -1
+}
+
+// Validate checks the log at path (a file, a directory or a Hive tree, as
+// for Open) against the schema and returns what it found. It streams, so
+// memory stays bounded by the batch size and the number of learners. The
+// error is non-nil only when the log cannot be read at all (no such path,
+// no log files); unreadable or corrupt files are reported as fatal
+// problems.
+func Validate(path string, opts ReadOptions) (*ValidationReport, error) {
+	files, err := listLog(path)
+	if err != nil {
+		return nil, err
+	}
+	max := opts.maxProblems()
+	r := &ValidationReport{}
+	scratch := NewLog()
+	var st checkState
+	for _, f := range files {
+		r.Files++
+		sink := newSink(f.path, max)
+		n, err := validateFile(f, opts, scratch, &st, sink)
+		r.Rows += n
+		if err != nil {
+			sink.addProblem(errorProblem(f.path, err))
+		}
+		r.merge(max, sink)
+		st.nextFile()
+	}
+	return r, nil
+}
+
+// errorProblem turns a read error into a fatal whole-file problem, unless
+// it already is a Problem.
+func errorProblem(path string, err error) Problem {
+	var p Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, path+": ")
+	return Problem{File: path, Row: -1, Message: msg, Fatal: true}
+}
+
+// validateFile streams one file through the decoders and row checks,
+// reusing scratch (whose id dictionaries persist, so learners keep their
+// index across batches for the seq check). It returns the rows read.
+func validateFile(f logFile, opts ReadOptions, scratch *Log, st *checkState, sink *problemSink) (rows int64, err error) {
+	defer recoverError(&err, f.path)
+	src, err := openSource(f, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer src.close()
+	for _, p := range src.layout.problems {
+		sink.addProblem(p)
+	}
+	if len(src.layout.problems) > 0 {
+		return 0, nil
+	}
+	dec := newFileDecoder(src, nil, sink)
+	it, err := src.records(opts.batchSize())
+	if err != nil {
+		return 0, err
+	}
+	defer it.release()
+	for it.next() {
+		rec := it.record()
+		n := int(rec.NumRows())
+		resetRows(scratch)
+		growRows(scratch, n)
+		if err := dec.decodeRecord(rec, scratch, 0, rows); err != nil {
+			return rows, err
+		}
+		checkRows(scratch, 0, n, rows, st, sink)
+		rows += int64(n)
+	}
+	return rows, it.err()
+}

@@ -90,7 +90,7 @@ func (*Longitudinal2017) Import(ctx context.Context, r io.Reader, name string, e
 		return sum, err
 	}
 	var ids idTables
-	var rows []row2017
+	var rows ingest.Rows[row2017]
 	seed := maphash.MakeSeed()
 	for {
 		if sum.RowsRead&0xffff == 0 && ctx.Err() != nil {
@@ -116,12 +116,12 @@ func (*Longitudinal2017) Import(ctx context.Context, r io.Reader, name string, e
 			row.tie = sum.RowsRead
 		}
 		row.hash = maphash.Bytes(seed, rd.Record())
-		rows = append(rows, row)
+		rows.Append(row)
 	}
-	if len(rows) == 0 {
+	if rows.Len() == 0 {
 		return sum, noAttempts(name, &sum)
 	}
-	return sum, emit2017(ctx, rows, &ids, &sum, name, emit)
+	return sum, emit2017(ctx, &rows, &ids, &sum, name, emit)
 }
 
 func parse2017(rd *ingest.Reader, f [][]byte, c *cols2017, ids *idTables) (row2017, string, error) {
@@ -173,20 +173,23 @@ func parse2017(rd *ingest.Reader, f [][]byte, c *cols2017, ids *idTables) (row20
 
 // emit2017 orders each learner's rows by time, then action_num, then file
 // order, drops exact duplicates and emits one attempt per row.
-func emit2017(ctx context.Context, rows []row2017, ids *idTables, sum *datasets.ImportSummary, name string, emit func(*datasets.Attempt) error) error {
-	order, start := ingest.ByLearner(len(rows), func(i int) int32 { return rows[i].user }, ids.users.Ranks())
+func emit2017(ctx context.Context, rows *ingest.Rows[row2017], ids *idTables, sum *datasets.ImportSummary, name string, emit func(*datasets.Attempt) error) error {
+	order, start := ingest.ByLearner(rows.Len(), func(i int) int32 { return rows.At(int32(i)).user }, ids.users.Ranks())
 	byTime := func(x, y int32) int {
-		if c := cmp.Compare(rows[x].startMS, rows[y].startMS); c != 0 {
+		if c := cmp.Compare(rows.At(x).startMS, rows.At(y).startMS); c != 0 {
 			return c
 		}
-		return cmp.Compare(rows[x].tie, rows[y].tie)
+		if c := cmp.Compare(rows.At(x).tie, rows.At(y).tie); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y) // file order; faster than a stable sort
 	}
 	a := datasets.NewAttempt()
 	a.Groups = make([]string, 2)
 	for k := range len(start) - 1 {
 		learner := order[start[k]:start[k+1]]
 		if !slices.IsSortedFunc(learner, byTime) {
-			slices.SortStableFunc(learner, byTime)
+			slices.SortFunc(learner, byTime)
 		}
 		var seq int64
 		for j, i := range learner {
@@ -195,7 +198,7 @@ func emit2017(ctx context.Context, rows []row2017, ids *idTables, sum *datasets.
 				sum.RowsCollapsed++
 				continue
 			}
-			fill2017(&a, &rows[i], ids, sum)
+			fill2017(&a, rows.At(i), ids, sum)
 			a.Seq = seq
 			seq++
 			if err := emit(&a); err != nil {
@@ -212,10 +215,10 @@ func emit2017(ctx context.Context, rows []row2017, ids *idTables, sum *datasets.
 
 // duplicate2017 reports whether row learner[j] repeats an earlier row with
 // the same order key (exact duplicates sort next to each other).
-func duplicate2017(rows []row2017, learner []int32, j int) bool {
-	r := &rows[learner[j]]
+func duplicate2017(rows *ingest.Rows[row2017], learner []int32, j int) bool {
+	r := rows.At(learner[j])
 	for e := j - 1; e >= 0; e-- {
-		p := &rows[learner[e]]
+		p := rows.At(learner[e])
 		if p.startMS != r.startMS || p.tie != r.tie {
 			return false
 		}

@@ -37,6 +37,7 @@ type Reader struct {
 	long   []byte // a physical line longer than the bufio buffer
 	rec    []byte // unquoted content of a quoted record
 	raw    []byte // the current record, fields joined by sep
+	joined []byte // owns raw for quoted records (raw may point into br)
 }
 
 // NewReader returns a Reader of r, a file called name (used in errors),
@@ -198,16 +199,17 @@ func (r *Reader) splitQuoted(line []byte) error {
 	}
 	r.line = start
 	r.fields = r.fields[:0]
-	r.raw = r.raw[:0]
+	r.joined = r.joined[:0]
 	from := 0
 	for n, end := range r.ends {
 		r.fields = append(r.fields, r.rec[from:end:end])
 		if n > 0 {
-			r.raw = append(r.raw, r.sep)
+			r.joined = append(r.joined, r.sep)
 		}
-		r.raw = append(r.raw, r.rec[from:end]...)
+		r.joined = append(r.joined, r.rec[from:end]...)
 		from = end
 	}
+	r.raw = r.joined
 	return nil
 }
 

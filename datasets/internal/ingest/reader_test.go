@@ -134,3 +134,35 @@ func TestReaderErrors(t *testing.T) {
 		t.Errorf("empty file: %v, want ErrEmpty", err)
 	}
 }
+
+// TestReaderQuotedAfterPlainAcrossBuffers reads many plain and quoted records
+// alternating, more than the bufio buffer holds, so that a quoted record's
+// scratch space cannot alias the buffer a plain record was read from.
+func TestReaderQuotedAfterPlainAcrossBuffers(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a,b\n")
+	const n = 20000
+	for i := range n {
+		if i%2 == 0 {
+			b.WriteString("plain,1\n")
+		} else {
+			b.WriteString("\"quo,ted\",2\n")
+		}
+	}
+	_, recs, err := readAll(t, b.String(), ',', true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != n {
+		t.Fatalf("%d records, want %d", len(recs), n)
+	}
+	for i, r := range recs {
+		want := "plain|1"
+		if i%2 == 1 {
+			want = "quo,ted|2"
+		}
+		if got := strings.Join(r, "|"); got != want {
+			t.Fatalf("record %d = %q, want %q", i, got, want)
+		}
+	}
+}

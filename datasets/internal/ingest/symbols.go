@@ -11,12 +11,19 @@ import (
 type Symbols struct {
 	index map[string]int32
 	names []string
+	last  int32 // index of the id looked up last, -1 before any
 }
 
 // ID returns the index of id, adding it if new. It reports false, adding
 // nothing, when id is new and not valid UTF-8.
 func (s *Symbols) ID(id []byte) (int32, bool) {
+	// Logs list a learner's (or a skill's) rows together: checking the id of
+	// the previous call first saves most hash lookups.
+	if len(s.names) > 0 && s.names[s.last] == string(id) {
+		return s.last, true
+	}
 	if i, ok := s.index[string(id)]; ok { // no allocation for the lookup
+		s.last = i
 		return i, true
 	}
 	if !utf8.Valid(id) {
@@ -29,6 +36,7 @@ func (s *Symbols) ID(id []byte) (int32, bool) {
 	name := string(id)
 	s.names = append(s.names, name)
 	s.index[name] = i
+	s.last = i
 	return i, true
 }
 

@@ -35,3 +35,24 @@ func TestByLearner(t *testing.T) {
 		t.Errorf("start = %v, want %v", start, want)
 	}
 }
+
+func TestRows(t *testing.T) {
+	var r Rows[int]
+	const n = 3<<chunkBits + 5
+	for i := range n {
+		r.Append(i)
+	}
+	if r.Len() != n {
+		t.Fatalf("Len = %d, want %d", r.Len(), n)
+	}
+	for _, i := range []int32{0, 1<<chunkBits - 1, 1 << chunkBits, n - 1} {
+		if *r.At(i) != int(i) {
+			t.Errorf("At(%d) = %d", i, *r.At(i))
+		}
+	}
+	p := r.At(7)
+	r.Append(-1)
+	if *p != 7 {
+		t.Error("pointer from At moved after Append")
+	}
+}

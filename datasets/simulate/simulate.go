@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"time"
 
 	"github.com/zpd-project/zpd/datasets"
 )
@@ -32,10 +31,11 @@ func Simulate(cfg Config, sink AttemptSink) (*Truth, error) {
 		return nil, err
 	}
 	gen := newGenerator(cfg)
-	err := gen.run(func(b *batch) error {
-		for i := range b.attempts {
-			a := &b.attempts[i]
-			if err := sink.Write(a); err != nil {
+	err := gen.run(chunkRows, func(c *chunk) error {
+		var a datasets.Attempt
+		for r := 0; r < c.log.Len(); r++ {
+			c.attempt(r, &a)
+			if err := sink.Write(&a); err != nil {
 				return fmt.Errorf("simulate: write attempt %d of %s: %w", a.Seq, a.Learner, err)
 			}
 		}
@@ -49,21 +49,23 @@ func Simulate(cfg Config, sink AttemptSink) (*Truth, error) {
 
 // SimulateLog simulates into memory and returns the log with its ground
 // truth. The log's group columns are GroupNames(cfg); its learner index i is
-// Truth.Learners[i].
+// Truth.Learners[i]; items and skills are interned in order of first
+// appearance, as Log.Append would.
 func SimulateLog(cfg Config) (*datasets.Log, *Truth, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
 	gen := newGenerator(cfg)
-	lb := newLogBuilder(gen.truth, int(gen.truth.Attempts))
-	err := gen.run(func(b *batch) error {
-		lb.add(b)
+	var log *datasets.Log
+	// One chunk holding every learner: the log is never recycled.
+	err := gen.run(math.MaxInt, func(c *chunk) error {
+		log = c.log
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return lb.log, gen.truth, nil
+	return log, gen.truth, nil
 }
 
 // GroupNames returns the group columns a simulated log has: GroupColumn when
@@ -110,46 +112,50 @@ func newGenerator(cfg Config) *generator {
 	return gen
 }
 
-// learner simulates learner i, appending the attempts to b. learned is
-// scratch of length Skills; learned[k] becomes Σ γ·n over the learner's
-// earlier attempts on skill k.
-func (gen *generator) learner(i int, learned []float64, b *batch) {
+// learner simulates learner i into rows [row, row+Attempts) of l, whose
+// columns are already sized; l's learner index for i is li. The Item column
+// gets the truth item index, which chunk.finish turns into l's index.
+// learned is scratch of length Skills; learned[k] becomes Σ γ·n over the
+// learner's earlier attempts on skill k.
+func (gen *generator) learner(i int, l *datasets.Log, li int32, row int, learned []float64) {
 	cfg := &gen.cfg
 	rng := newRand(cfg.Seed, attemptStream+uint64(i))
 	lt := &gen.truth.Learners[i]
-	var groups []string
+	group := ""
 	if g := gen.groupOf[i]; g >= 0 {
-		groups = gen.groupValues[g]
+		group = gen.groupValues[g][0]
 	}
 	clear(learned)
 	tms := cfg.Start.UnixMilli() + int64(rng.Float64()*float64(cfg.StartSpread.Milliseconds()))
 	for seq := range lt.Attempts {
+		r := row + seq
 		j := gen.pick(rng, lt, learned)
 		it := &gen.truth.Items[j]
 		a := lt.Theta + gen.gain(it, learned)
 		gap := it.Difficulty - a
-		att := datasets.Attempt{
-			Learner: lt.ID, Item: it.ID, Skills: it.Skills, Seq: int64(seq),
-			Time:           time.UnixMilli(tms).UTC(),
-			HintsAvailable: it.HintsAvailable,
-			Difficulty:     math.NaN(),
-			Groups:         groups,
-		}
-		if cfg.ExposeDifficulty {
-			att.Difficulty = it.Difficulty
-		}
-		gen.outcome(rng, &att, a, lt.Elasticity, it, gap)
+		o := gen.outcome(rng, a, lt.Elasticity, it, gap)
 		logRT := cfg.ResponseLogMean + cfg.ResponseGapSlope*gap + cfg.ResponseLogSD*rng.NormFloat64()
-		att.ResponseMS = math.Round(math.Exp(min(logRT, maxLogResponseMS)))
-		tms += int64(att.ResponseMS) + int64(rng.ExpFloat64()*gen.gapMeanMS)
+		rt := math.Round(math.Exp(min(logRT, maxLogResponseMS)))
+
+		l.Learner[r], l.Item[r], l.Seq[r], l.TimeMS[r] = li, int32(j), int64(seq), tms
+		l.Independent[r], l.Supported[r] = o.independent, o.supported
+		l.HintsUsed[r], l.HintsAvailable[r], l.Retries[r] = o.hints, it.HintsAvailable, o.retries
+		l.Scaffolded[r], l.AnswerGiven[r] = o.scaffolded, o.answerGiven
+		l.ResponseMS[r], l.Difficulty[r] = rt, math.NaN()
+		if cfg.ExposeDifficulty {
+			l.Difficulty[r] = it.Difficulty
+		}
+		if group != "" {
+			l.Groups[0][r] = group
+		}
+
+		tms += int64(rt) + int64(rng.ExpFloat64()*gen.gapMeanMS)
 		if cfg.Learning {
-			d := cfg.Gain(att.Independent, att.Supported)
+			d := cfg.Gain(o.independent, o.supported)
 			for _, k := range it.skills {
 				learned[k] += d
 			}
 		}
-		b.attempts = append(b.attempts, att)
-		b.items = append(b.items, int32(j))
 	}
 }
 
@@ -187,37 +193,46 @@ func (gen *generator) gain(it *ItemTruth, learned []float64) float64 {
 	return s / float64(len(it.skills))
 }
 
+// outcome is the result of one attempt: the two stages and the support
+// signals.
+type outcome struct {
+	independent, supported  bool
+	scaffolded, answerGiven bool
+	hints, retries          int32
+}
+
 // outcome draws the two stages and the support signals of one attempt by a
 // learner of effective ability a and elasticity e on item it.
-func (gen *generator) outcome(rng *rand.Rand, att *datasets.Attempt, a, e float64, it *ItemTruth, gap float64) {
+func (gen *generator) outcome(rng *rand.Rand, a, e float64, it *ItemTruth, gap float64) outcome {
 	cfg := &gen.cfg
 	if rng.Float64() < PIndependent(a, it.Difficulty) {
 		// Right first time, no help: no hints, no retries.
-		att.Independent, att.Supported = true, true
-		return
+		return outcome{independent: true, supported: true}
 	}
-	att.Supported = rng.Float64() < PSupported(a, e, gen.g, it.Difficulty)
-	att.AnswerGiven = !att.Supported
+	var o outcome
+	o.supported = rng.Float64() < PSupported(a, e, gen.g, it.Difficulty)
+	o.answerGiven = !o.supported
 	retryMean := min(math.Exp(cfg.RetryBias+cfg.RetrySlope*gap), maxRetryMean)
 	switch {
 	case it.HintsAvailable == 0:
 		// No hints: a wrong answer leads into scaffolding sub-questions.
-		att.Scaffolded = true
-		att.Retries = int32(poisson(rng, retryMean*cfg.ScaffoldRetryScale))
-	case !att.Supported:
+		o.scaffolded = true
+		o.retries = int32(poisson(rng, retryMean*cfg.ScaffoldRetryScale))
+	case !o.supported:
 		// The bottom-out hint gave the answer away.
-		att.HintsUsed = it.HintsAvailable
-		att.Retries = int32(poisson(rng, retryMean))
+		o.hints = it.HintsAvailable
+		o.retries = int32(poisson(rng, retryMean))
 	default:
 		// Fewer hints than the bottom-out one, more the further the item
 		// is beyond the learner.
 		p := Sigmoid(cfg.HintBias + cfg.HintSlope*gap)
-		att.HintsUsed = int32(binomial(rng, int(it.HintsAvailable)-1, p))
-		att.Retries = int32(poisson(rng, retryMean))
-		if att.HintsUsed == 0 {
+		o.hints = int32(binomial(rng, int(it.HintsAvailable)-1, p))
+		o.retries = int32(poisson(rng, retryMean))
+		if o.hints == 0 {
 			// Failing alone without a hint means the first response was
 			// wrong, so succeeding took at least one more.
-			att.Retries++
+			o.retries++
 		}
 	}
+	return o
 }

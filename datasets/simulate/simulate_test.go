@@ -611,3 +611,47 @@ func TestValidate(t *testing.T) {
 		t.Errorf("all items scaffolded, MaxHints 0: %v", err)
 	}
 }
+
+func TestChunkingKeepsOutput(t *testing.T) {
+	cfg := testConfig()
+	cfg.Groups = 2
+	whole, _ := simulateLog(t, cfg)
+	for _, rows := range []int{1, 997, 5000} {
+		gen := newGenerator(cfg)
+		chunked := datasets.NewLog(GroupNames(cfg)...)
+		var a datasets.Attempt
+		chunks := 0
+		err := gen.run(rows, func(c *chunk) error {
+			chunks++
+			for r := 0; r < c.log.Len(); r++ {
+				c.attempt(r, &a)
+				chunked.Append(&a)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if chunks < 2 {
+			t.Fatalf("chunks of %d rows: only %d chunk", rows, chunks)
+		}
+		if msg := diffLogs(whole, chunked); msg != "" {
+			t.Errorf("chunks of %d rows: %s", rows, msg)
+		}
+	}
+}
+
+func TestChunkEmitErrorStops(t *testing.T) {
+	gen := newGenerator(testConfig())
+	calls := 0
+	err := gen.run(500, func(*chunk) error {
+		calls++
+		if calls == 3 {
+			return errSinkFull
+		}
+		return nil
+	})
+	if !errors.Is(err, errSinkFull) || calls != 3 {
+		t.Errorf("run = %v after %d chunks, want the emit error after 3", err, calls)
+	}
+}

@@ -1,20 +1,12 @@
 package simulate
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 
 	"github.com/zpd-project/zpd/datasets"
 )
-
-// chunkRows is the number of attempts simulated into one in-memory Log
-// before it is handed to the Parquet writer (one row group each): small
-// enough that encoding overlaps simulation, large enough for good
-// compression.
-const chunkRows = 1 << 18
 
 // WriteDir simulates cfg into dir, creating it if needed: the attempt log in
 // attempts.parquet (canonical schema) and the ground truth in
@@ -46,48 +38,8 @@ func WriteDir(cfg Config, dir string) (*Truth, error) {
 	return gen.truth, nil
 }
 
-// errWriterFailed stops the simulation once the writer has failed; the
-// writer's own error is returned instead.
-var errWriterFailed = errors.New("writer failed")
-
-// writeChunks simulates into Logs of at most chunkRows attempts and writes
-// each full Log from a second goroutine while the next one fills, so Parquet
-// encoding overlaps simulation.
+// writeChunks simulates into w chunk by chunk; each chunk is encoded while
+// the workers simulate the next.
 func (gen *generator) writeChunks(w *datasets.Writer) error {
-	full := make(chan *datasets.Log, 1)
-	done := make(chan error, 1)
-	var failed atomic.Bool
-	go func() {
-		var err error
-		for l := range full {
-			if err == nil {
-				if err = w.WriteLog(l); err != nil {
-					failed.Store(true)
-				}
-			}
-		}
-		done <- err
-	}()
-	remaining := int(gen.truth.Attempts)
-	lb := newLogBuilder(gen.truth, min(chunkRows, remaining))
-	err := gen.run(func(b *batch) error {
-		if failed.Load() {
-			return errWriterFailed
-		}
-		if n := lb.log.Len(); n > 0 && n+len(b.attempts) > chunkRows {
-			full <- lb.log
-			remaining -= n
-			lb = newLogBuilder(gen.truth, min(chunkRows, remaining))
-		}
-		lb.add(b)
-		return nil
-	})
-	if err == nil && lb.log.Len() > 0 {
-		full <- lb.log
-	}
-	close(full)
-	if werr := <-done; werr != nil {
-		return werr
-	}
-	return err
+	return gen.run(chunkRows, func(c *chunk) error { return w.WriteLog(c.log) })
 }

@@ -23,7 +23,9 @@ ZPD_ environment variables (ZPD_<SECTION>_<KEY>, e.g. ZPD_SIMULATE_LEARNERS),
 then flags; flags win.`,
 		Example: `  zpd import --format assistments2009 --in as_supersmall.csv --out attempts.parquet
   zpd validate attempts.parquet
-  zpd simulate --learners 1000 --items 200 --attempts 100 --seed 1 --out sim/`,
+  zpd simulate --learners 1000 --items 200 --attempts 100 --seed 1 --out sim/
+  zpd train --data attempts.parquet --out models/as2009
+  zpd eval --data attempts.parquet --json`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -35,6 +37,8 @@ then flags; flags win.`,
 		newImportCmd(),
 		newValidateCmd(),
 		newSimulateCmd(),
+		newTrainCmd(),
+		newEvalCmd(),
 	)
 	return root
 }

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/zpd-project/zpd/models/artifact"
+	"github.com/zpd-project/zpd/models/catalog"
+)
+
+func TestTrainWritesArtifact(t *testing.T) {
+	dir := t.TempDir()
+	mustZPD(t, "simulate", "--learners", "60", "--attempts", "20", "--out", filepath.Join(dir, "sim"))
+	out := filepath.Join(dir, "model")
+	stdout := mustZPD(t, "train", "--data", filepath.Join(dir, "sim", "attempts.parquet"), "--out", out,
+		"--family", "irt1pl", "--json", "--progress=false")
+	var md artifact.Metadata
+	if err := json.Unmarshal([]byte(stdout), &md); err != nil {
+		t.Fatalf("metadata %q: %v", stdout, err)
+	}
+	a, err := artifact.Load(out, catalog.Lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Metadata.ModelVersion != md.ModelVersion || md.Family != "irt1pl" || md.Counts.Attempts != 1200 {
+		t.Errorf("printed metadata %+v does not describe the saved artifact %+v", md, a.Metadata)
+	}
+	if md.Config["family"] != "irt1pl" {
+		t.Errorf("metadata config %v does not record the family flag", md.Config)
+	}
+}
+
+func TestTrainErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no data", []string{"--out", filepath.Join(dir, "m")}, "--data"},
+		{"unknown family", []string{"--data", filepath.Join(dir, "x.parquet"), "--out", filepath.Join(dir, "m"), "--family", "gpt"}, "gpt"},
+		{"missing data", []string{"--data", filepath.Join(dir, "x.parquet"), "--out", filepath.Join(dir, "m"), "--family", "irt1pl"}, "x.parquet"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := zpd(t, append([]string{"train", "--progress=false"}, tt.args...)...)
+			assertOneLineError(t, code, errOut, tt.want)
+			assertNoFile(t, filepath.Join(dir, "m"))
+		})
+	}
+}

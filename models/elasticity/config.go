@@ -28,14 +28,19 @@ type Config struct {
 	// Practice is how practice counts enter the learning term: "log1p" or
 	// "linear".
 	Practice string `json:"practice"`
+	// Recency adds recency-weighted outcomes on the skill to the learning
+	// term, each earlier attempt weighted RecencyDecay^(attempts since).
+	Recency      bool    `json:"recency"`
+	RecencyDecay float64 `json:"recency_decay"`
 
-	// OuterIterations caps the empirical-Bayes rounds (optimise all effects,
-	// then re-estimate the prior variances).
-	OuterIterations int `json:"outer_iterations"`
-	// InnerIterations caps L-BFGS iterations per round.
-	InnerIterations int `json:"inner_iterations"`
-	// Tolerance stops a round when the relative objective change falls below it.
+	// MaxIterations caps the L-BFGS iterations of the fit.
+	MaxIterations int `json:"max_iterations"`
+	// Tolerance ends the fit when the predicted decrease of the negative log
+	// posterior per attempt falls below it (and the variances have settled).
 	Tolerance float64 `json:"tolerance"`
+	// HyperTolerance is the largest change of a prior SD (logits) between
+	// iterations at which the variances count as settled.
+	HyperTolerance float64 `json:"hyper_tolerance"`
 	// ValidationFraction of training learners is held out (split by learner)
 	// to pick the round by online log-loss; 0 disables early stopping.
 	ValidationFraction float64 `json:"validation_fraction"`
@@ -60,9 +65,11 @@ func DefaultConfig() Config {
 		SkillLearning:      true,
 		ItemSupport:        true,
 		Practice:           PracticeLog1p,
-		OuterIterations:    12,
-		InnerIterations:    60,
+		Recency:            true,
+		RecencyDecay:       0.3,
+		MaxIterations:      300,
 		Tolerance:          1e-6,
+		HyperTolerance:     2e-3,
 		ValidationFraction: 0,
 		Patience:           2,
 		MinSD:              0.02,
@@ -112,12 +119,16 @@ func (c *Config) set(key string, v any) error {
 			return fmt.Errorf("want a string, got %T", v)
 		}
 		c.Practice = s
-	case "outer_iterations":
-		c.OuterIterations, err = asInt(v)
-	case "inner_iterations":
-		c.InnerIterations, err = asInt(v)
+	case "recency":
+		c.Recency, err = asBool(v)
+	case "recency_decay":
+		c.RecencyDecay, err = asFloat(v)
+	case "max_iterations":
+		c.MaxIterations, err = asInt(v)
 	case "tolerance":
 		c.Tolerance, err = asFloat(v)
+	case "hyper_tolerance":
+		c.HyperTolerance, err = asFloat(v)
 	case "validation_fraction":
 		c.ValidationFraction, err = asFloat(v)
 	case "patience":
@@ -141,18 +152,20 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("elasticity config: mastery %v not in (0,1)", c.Mastery)
 	case !(c.Reach > 0 && c.Reach < 1):
 		return fmt.Errorf("elasticity config: reach %v not in (0,1)", c.Reach)
+	case !(c.RecencyDecay >= 0 && c.RecencyDecay < 1):
+		return fmt.Errorf("elasticity config: recency_decay %v not in [0,1)", c.RecencyDecay)
 	case c.Practice != PracticeLog1p && c.Practice != PracticeLinear:
 		return fmt.Errorf("elasticity config: practice %q: want %q or %q", c.Practice, PracticeLog1p, PracticeLinear)
-	case c.OuterIterations < 1 || c.InnerIterations < 1 || c.NewtonSteps < 1:
-		return fmt.Errorf("elasticity config: outer_iterations, inner_iterations and newton_steps must be ≥ 1")
+	case c.MaxIterations < 1 || c.NewtonSteps < 1:
+		return fmt.Errorf("elasticity config: max_iterations and newton_steps must be ≥ 1")
 	case !(c.ValidationFraction >= 0 && c.ValidationFraction < 1):
 		return fmt.Errorf("elasticity config: validation_fraction %v not in [0,1)", c.ValidationFraction)
 	case c.Patience < 1:
 		return fmt.Errorf("elasticity config: patience must be ≥ 1")
 	case c.Threads < 0:
 		return fmt.Errorf("elasticity config: threads must be ≥ 0")
-	case !(c.MinSD > 0) || !(c.Tolerance > 0):
-		return fmt.Errorf("elasticity config: min_sd and tolerance must be > 0")
+	case !(c.MinSD > 0) || !(c.Tolerance > 0) || !(c.HyperTolerance > 0):
+		return fmt.Errorf("elasticity config: min_sd, tolerance and hyper_tolerance must be > 0")
 	}
 	return nil
 }

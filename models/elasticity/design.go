@@ -1,10 +1,6 @@
 package elasticity
 
-import (
-	"math"
-
-	"github.com/zpd-project/zpd/datasets"
-)
+import "github.com/zpd-project/zpd/datasets"
 
 // design is the training log compacted for the fit: one row per attempt of a
 // fitting learner, grouped by learner in history order, with the practice
@@ -15,18 +11,21 @@ type design struct {
 	learnerStart    []int32 // rows of fitting learner u: learnerStart[u]:learnerStart[u+1]
 	item            []int32
 	out             []Outcome
-	entStart        []int32      // row r's skill entries: entStart[r]:entStart[r+1]
-	entSkill        []int32      // skill of each entry
-	entF            [][3]float32 // f(practice count) before the attempt, by Outcome
+	entStart        []int32              // row r's skill entries: entStart[r]:entStart[r+1]
+	entSkill        []int32              // skill of each entry
+	entF            [][nFeatures]float32 // practice features before the attempt
 
 	itemSkillStart, itemSkills []int32 // skills of each item (first occurrence in the log)
 	itemRows                   []int32 // fitting rows per item
 	skillEntries               []int32 // fitting entries per skill
+	// skillPin[k] = Σ over items j with skill k of 1/|K_j|²: how strongly
+	// the item priors pin the skill mean (in units of 1/σ²).
+	skillPin []float64
 }
 
 // newDesign compacts the rows of the given learners (log learner indexes, in
 // the order the fit will see them). hist is log.Histories().
-func newDesign(log *datasets.Log, hist [][]int32, learners []int32, practice string) *design {
+func newDesign(log *datasets.Log, hist [][]int32, learners []int32, cfg Config) *design {
 	nRows, nEnt := 0, 0
 	for _, u := range learners {
 		nRows += len(hist[u])
@@ -41,18 +40,25 @@ func newDesign(log *datasets.Log, hist [][]int32, learners []int32, practice str
 		out:          make([]Outcome, 0, nRows),
 		entStart:     make([]int32, 1, nRows+1),
 		entSkill:     make([]int32, 0, nEnt),
-		entF:         make([][3]float32, 0, nEnt),
+		entF:         make([][nFeatures]float32, 0, nEnt),
 	}
 	d.itemSkills, d.itemSkillStart = itemSkillSets(log)
+	d.skillPin = make([]float64, d.nSkills)
+	for j := 0; j < d.nItems; j++ {
+		sk := d.itemSkills[d.itemSkillStart[j]:d.itemSkillStart[j+1]]
+		for _, k := range sk {
+			d.skillPin[k] += 1 / float64(len(sk)*len(sk))
+		}
+	}
 	d.itemRows = make([]int32, d.nItems)
 	d.skillEntries = make([]int32, d.nSkills)
-	f := practiceFunc(practice)
-	counts := make([][3]uint32, d.nSkills)
+	scale := newPracticeScale(cfg.Practice)
+	counts := make([]practice, d.nSkills)
 	var touched []int32
 	d.learnerStart = append(d.learnerStart, 0)
 	for _, u := range learners {
 		for _, k := range touched {
-			counts[k] = [3]uint32{}
+			counts[k] = practice{}
 		}
 		touched = touched[:0]
 		for _, r := range hist[u] {
@@ -63,14 +69,16 @@ func newDesign(log *datasets.Log, hist [][]int32, learners []int32, practice str
 			for _, k := range log.SkillsOf(int(r)) {
 				c := &counts[k]
 				d.entSkill = append(d.entSkill, k)
-				d.entF = append(d.entF, [3]float32{float32(f(c[0])), float32(f(c[1])), float32(f(c[2]))})
+				var f32 [nFeatures]float32
+				for i, v := range scale.features(c, cfg.Recency) {
+					f32[i] = float32(v)
+				}
+				d.entF = append(d.entF, f32)
 				d.skillEntries[k]++
-				if *c == ([3]uint32{}) {
+				if c.empty() {
 					touched = append(touched, k)
 				}
-				if c[o] < math.MaxUint32 {
-					c[o]++
-				}
+				c.add(o, cfg.RecencyDecay)
 			}
 			d.entStart = append(d.entStart, int32(len(d.entSkill)))
 		}

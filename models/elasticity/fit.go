@@ -12,11 +12,12 @@ import (
 )
 
 // Fit fits an elasticity model on train: MAP of all learner, item, skill and
-// learning effects given the prior variances (L-BFGS, analytic gradients),
-// alternating with re-estimating the variances from the effects and their
-// Laplace variances (empirical Bayes). With cfg.ValidationFraction > 0 a
-// share of learners (chosen by hashing id and seed) is held out and the
-// round with the best online log-loss on them is kept. progress may be nil.
+// learning effects given the prior variances (preconditioned L-BFGS with
+// analytic gradients), with the variances re-estimated from the effects and
+// their Laplace variances as the optimiser goes (empirical Bayes). With
+// cfg.ValidationFraction > 0 a share of learners (chosen by hashing id and
+// seed) is held out and the iterate with the best online log-loss on them
+// is kept. progress may be nil.
 func Fit(ctx context.Context, train *datasets.Log, cfg Config, seed int64, progress func(float64)) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -26,7 +27,7 @@ func Fit(ctx context.Context, train *datasets.Log, cfg Config, seed int64, progr
 	}
 	hist := train.Histories()
 	fitting, validation := splitValidation(train, cfg.ValidationFraction, seed)
-	d := newDesign(train, hist, fitting, cfg.Practice)
+	d := newDesign(train, hist, fitting, cfg)
 	threads := cfg.Threads
 	if threads == 0 {
 		threads = runtime.GOMAXPROCS(0)
@@ -37,43 +38,35 @@ func Fit(ctx context.Context, train *datasets.Log, cfg Config, seed int64, progr
 		val = &validator{log: train, hist: hist, learners: validation}
 	}
 	best, bestLoss, worse := (*Params)(nil), math.Inf(1), 0
-	for round := 0; round < cfg.OuterIterations; round++ {
-		if err := f.round(ctx); err != nil {
-			return nil, fmt.Errorf("elasticity fit: round %d: %w", round, err)
-		}
-		changed := f.updateHyper()
+	check := func() (stop bool, err error) {
 		if progress != nil {
-			progress(float64(round+1) / float64(cfg.OuterIterations))
+			progress(float64(f.iter) / float64(cfg.MaxIterations))
 		}
 		if val == nil {
-			if changed < hyperTol {
-				break
-			}
-			continue
+			return false, nil
 		}
 		p := f.params(train)
 		loss, err := val.loss(p)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if loss < bestLoss-1e-6 {
 			best, bestLoss, worse = p, loss, 0
-		} else if worse++; worse >= cfg.Patience {
-			break
+			return false, nil
 		}
-		if changed < hyperTol {
-			break
-		}
+		worse++
+		return worse >= cfg.Patience, nil
 	}
-	if best == nil {
+	if err := f.run(ctx, check); err != nil {
+		return nil, fmt.Errorf("elasticity fit: %w", err)
+	}
+	if best == nil || val == nil {
+		best = f.params(train)
+	} else if loss, err := val.loss(f.params(train)); err == nil && loss < bestLoss {
 		best = f.params(train)
 	}
 	return NewModel(best)
 }
-
-// hyperTol ends the empirical-Bayes rounds when no prior SD moves by more
-// than this fraction.
-const hyperTol = 2e-3
 
 // splitValidation divides the log's learners into fitting and validation
 // learners by a seeded FNV-1a hash of the learner id, so the split does not
@@ -101,32 +94,36 @@ func splitValidation(log *datasets.Log, frac float64, seed int64) (fitting, vali
 	return fitting, validation
 }
 
-// fitter holds the state of one fit: the parameter vector, its gradient, the
-// objective and the optimiser.
+// fitter holds the state of one fit: the parameter vector, the likelihood
+// gradient and full gradient there, the objective and the L-BFGS memory.
 type fitter struct {
-	d      *design
-	cfg    Config
-	obj    *objective
-	opt    *lbfgs
-	x, g   []float64
-	diag   []float64
-	shCurv []float64
-	rounds int
+	d       *design
+	cfg     Config
+	obj     *objective
+	x, gl   []float64 // current point and likelihood gradient there
+	g       []float64 // gradient of the negative log posterior at x
+	diag    []float64 // preconditioner
+	x1, gl1 []float64 // trial point
+	g1, dir []float64
+	mem     *memory
+	iter    int
+	hyperOn bool    // empirical-Bayes updates have started
+	change  float64 // last hyperparameter change
 }
 
 func newFitter(d *design, cfg Config, threads int) *fitter {
 	obj := newObjective(d, cfg, threads)
-	lay := obj.lay
-	f := &fitter{d: d, cfg: cfg, obj: obj, opt: newLBFGS(lay.n, 10),
-		x: make([]float64, lay.n), g: make([]float64, lay.n), diag: make([]float64, lay.n),
-		shCurv: make([]float64, lay.n-lay.shared)}
+	n := obj.lay.n
+	vec := func() []float64 { return make([]float64, n) }
+	f := &fitter{d: d, cfg: cfg, obj: obj, x: vec(), gl: vec(), g: vec(), diag: vec(),
+		x1: vec(), gl1: vec(), g1: vec(), dir: vec(), mem: newMemory(n, lbfgsMemory), change: math.Inf(1)}
 	obj.hyp = hyper{
 		cov:     [2][2]float64{{1, 0}, {0, 1}},
 		prec:    [2][2]float64{{1, 0}, {0, 1}},
 		varB:    1,
 		varD:    1,
 		varBeta: 1, varDelt: 1,
-		varRate: [3]float64{0.01, 0.01, 0.01},
+		varRate: [nFeatures]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01},
 	}
 	// start the population means at the observed success rates
 	var n1, s1, n2, s2 float64
@@ -141,6 +138,7 @@ func newFitter(d *design, cfg Config, threads int) *fitter {
 			s2++
 		}
 	}
+	lay := obj.lay
 	f.x[lay.mean] = logit((s1 + 0.5) / (n1 + 1))
 	f.x[lay.mean+1] = logit((s2+0.5)/(n2+1)) - f.x[lay.mean]
 	for u := 0; u < d.learners(); u++ {
@@ -149,14 +147,110 @@ func newFitter(d *design, cfg Config, threads int) *fitter {
 	return f
 }
 
-// round optimises all effects for the current hyperparameters.
-func (f *fitter) round(ctx context.Context) error {
-	f.obj.preconditioner(f.x, f.shCurv, f.diag)
-	fx := f.obj.eval(f.x, f.g)
-	f.opt.reset()
-	_, _, err := f.opt.minimize(ctx, f.obj.eval, f.x, f.g, fx, f.diag, f.cfg.InnerIterations, f.cfg.Tolerance)
-	f.rounds++
+const (
+	lbfgsMemory = 10
+	// hyperWarmup is the number of L-BFGS iterations before the first
+	// variance update: the effects must move off the prior means first, or
+	// the update would shrink every variance toward the Laplace variances.
+	hyperWarmup = 8
+	// hyperStart starts the variance updates earlier once the predicted
+	// decrease per attempt falls below it.
+	hyperStart = 1e-3
+	// checkEvery is how often (in iterations) progress and the validation
+	// loss are checked.
+	checkEvery = 10
+)
+
+// run minimises the negative log posterior by L-BFGS, re-estimating the
+// prior variances at every iteration after the warm-up (a generalised EM:
+// each E-step is one quasi-Newton step). It ends when the predicted decrease
+// per attempt is below cfg.Tolerance and no prior SD moved by more than
+// cfg.HyperTolerance, at cfg.MaxIterations, or when check says so.
+func (f *fitter) run(ctx context.Context, check func() (bool, error)) error {
+	o := f.obj
+	o.likelihood(f.x, f.gl, false)
+	rows := float64(max(f.d.rows(), 1))
+	for f.iter = 0; f.iter < f.cfg.MaxIterations; f.iter++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if f.hyperOn || f.iter >= hyperWarmup {
+			f.hyperOn = true
+			f.change = f.updateHyper()
+		}
+		f.fullGradient(f.x, f.gl, f.g)
+		o.preconditioner(f.diag)
+		f.mem.direction(f.g, f.diag, f.dir)
+		slope := dot(f.g, f.dir)
+		if !(slope < 0) {
+			f.mem.reset()
+			f.mem.direction(f.g, f.diag, f.dir)
+			slope = dot(f.g, f.dir)
+		}
+		decrease := -slope / 2 / rows
+		if !f.hyperOn && decrease < hyperStart {
+			f.hyperOn = true
+			continue // update the variances before stepping
+		}
+		if f.hyperOn && decrease < f.cfg.Tolerance && f.change < f.cfg.HyperTolerance {
+			break
+		}
+		if !(slope < 0) {
+			break // stationary to machine precision
+		}
+		if !f.lineSearch(slope) {
+			break
+		}
+		if (f.iter+1)%checkEvery == 0 {
+			if stop, err := check(); err != nil || stop {
+				return err
+			}
+		}
+	}
+	_, err := check()
 	return err
+}
+
+// fullGradient sets g to the gradient of the negative log posterior given
+// the likelihood gradient gl at x.
+func (f *fitter) fullGradient(x, gl, g []float64) {
+	copy(g, gl)
+	f.obj.prior(x, g)
+	f.obj.mask(g)
+}
+
+// lineSearch steps from x along dir. The objective is convex (every
+// predictor is linear in the parameters, the priors are Gaussian), so the
+// directional derivative alone tells whether a step overshot: a step is
+// accepted when the derivative there is ≤ ½|slope| (for a convex, near-
+// quadratic function this guarantees a decrease), else it is shortened by
+// the secant root of the derivative. The accepted point becomes x, and the
+// L-BFGS memory takes the step.
+func (f *fitter) lineSearch(slope float64) bool {
+	step := 1.0
+	for ls := 0; ls < 30; ls++ {
+		for i := range f.x {
+			f.x1[i] = f.x[i] + step*f.dir[i]
+		}
+		f.obj.likelihood(f.x1, f.gl1, false)
+		f.fullGradient(f.x1, f.gl1, f.g1)
+		d1 := dot(f.g1, f.dir)
+		if d1 <= 0.5*-slope && !math.IsNaN(d1) {
+			f.mem.push(f.x1, f.x, f.g1, f.g)
+			f.x, f.x1 = f.x1, f.x
+			f.gl, f.gl1 = f.gl1, f.gl
+			f.g, f.g1 = f.g1, f.g
+			return true
+		}
+		next := step * -slope / (d1 - slope) // root of the secant of φ'
+		if math.IsNaN(next) || next < 0.1*step {
+			next = 0.1 * step
+		} else if next > 0.9*step {
+			next = 0.9 * step
+		}
+		step = next
+	}
+	return false
 }
 
 // updateHyper re-estimates the prior variances from the current effects and
@@ -166,7 +260,7 @@ func (f *fitter) updateHyper() float64 {
 	o, d, lay, x := f.obj, f.d, f.obj.lay, f.x
 	h := &o.hyp
 	old := *h
-	o.curvature(x, f.shCurv)
+	shCurv := o.shCurv
 	minVar := f.cfg.MinSD * f.cfg.MinSD
 
 	mu := [2]float64{x[lay.mean], x[lay.mean+1]}
@@ -183,9 +277,11 @@ func (f *fitter) updateHyper() float64 {
 	}
 	if nU > 0 {
 		n := float64(nU)
-		cov := [2][2]float64{{s[0][0] / n, s[0][1] / n}, {s[0][1] / n, s[1][1] / n}}
-		cov[0][0] = math.Max(cov[0][0], minVar)
-		cov[1][1] = math.Max(cov[1][1], minVar)
+		corr := s[0][1] / math.Sqrt(s[0][0]*s[1][1])
+		var cov [2][2]float64
+		cov[0][0] = relax(old.cov[0][0], s[0][0]/n, minVar)
+		cov[1][1] = relax(old.cov[1][1], s[1][1]/n, minVar)
+		cov[0][1] = corr * math.Sqrt(cov[0][0]*cov[1][1])
 		if lim := maxCorr * math.Sqrt(cov[0][0]*cov[1][1]); math.Abs(cov[0][1]) > lim {
 			cov[0][1] = math.Copysign(lim, cov[0][1])
 		}
@@ -199,22 +295,22 @@ func (f *fitter) updateHyper() float64 {
 		if d.itemRows[j] == 0 {
 			continue
 		}
-		bBar, dBar := f.skillMean(j)
+		bBar, dBar := skillMeans(x, lay, d.itemSkills[d.itemSkillStart[j]:d.itemSkillStart[j+1]])
 		rb, rd := x[lay.items+2*j]-bBar, x[lay.items+2*j+1]-dBar
-		sb += rb*rb + 1/(f.shCurv[lay.items+2*j-lay.shared]+1/h.varB)
-		sd += rd*rd + 1/(f.shCurv[lay.items+2*j+1-lay.shared]+1/h.varD)
+		sb += rb*rb + 1/(shCurv[lay.items+2*j-lay.shared]+1/h.varB)
+		sd += rd*rd + 1/(shCurv[lay.items+2*j+1-lay.shared]+1/h.varD)
 		nb++
 	}
 	if nb > 0 {
-		h.varB = math.Max(sb/nb, minVar)
+		h.varB = relax(old.varB, sb/nb, minVar)
 		if f.cfg.ItemSupport {
-			h.varD = math.Max(sd/nb, minVar)
+			h.varD = relax(old.varD, sd/nb, minVar)
 		}
 	}
 	// skill means and skill learning deviations
-	skillPrec := o.skillPriorCurvature()
+	skillPrec := d.skillPin
 	var sBeta, sDelt, nK float64
-	var sRate [3]float64
+	var sRate [nFeatures]float64
 	var nRate float64
 	for k := 0; k < d.nSkills; k++ {
 		if skillPrec[k] > 0 {
@@ -224,53 +320,59 @@ func (f *fitter) updateHyper() float64 {
 			nK++
 		}
 		if d.skillEntries[k] > 0 {
-			for c := 0; c < 3; c++ {
-				i := lay.skillRates + 3*k + c
+			for c := 0; c < nFeatures; c++ {
+				i := lay.skillRates + nFeatures*k + c
 				v := x[i]
-				sRate[c] += v*v + 1/(f.shCurv[i-lay.shared]+1/old.varRate[c])
+				sRate[c] += v*v + 1/(shCurv[i-lay.shared]+1/old.varRate[c])
 			}
 			nRate++
 		}
 	}
 	if nK > 0 {
-		h.varBeta = math.Max(sBeta/nK, minVar)
+		h.varBeta = relax(old.varBeta, sBeta/nK, minVar)
 		if f.cfg.ItemSupport {
-			h.varDelt = math.Max(sDelt/nK, minVar)
+			h.varDelt = relax(old.varDelt, sDelt/nK, minVar)
 		}
 	}
 	if nRate > 0 && f.cfg.Learning && f.cfg.SkillLearning {
-		for c := 0; c < 3; c++ {
-			h.varRate[c] = math.Max(sRate[c]/nRate, minVar*minVar)
+		for c := 0; c < nFeatures; c++ {
+			h.varRate[c] = relax(old.varRate[c], sRate[c]/nRate, minVar*minVar)
 		}
 	}
-	return maxRelChange(&old, h)
+	return hyperChange(&old, h)
+}
+
+// emOverRelax over-relaxes each variance update in log space: EM moves
+// variances slowly when the data say little about them (and toward zero,
+// sublinearly), and stepping ω times as far converges to the same fixed
+// point in far fewer iterations.
+const emOverRelax = 1.5
+
+// relax returns the over-relaxed update old·(em/old)^ω, floored.
+func relax(old, em, floor float64) float64 {
+	if !(old > 0) || !(em > 0) {
+		return math.Max(em, floor)
+	}
+	return math.Max(old*math.Pow(em/old, emOverRelax), floor)
 }
 
 // maxCorr bounds the prior correlation of θ and ε away from ±1.
 const maxCorr = 0.98
 
-// skillMean returns the prior means of item j's difficulty and support effect.
-func (f *fitter) skillMean(j int) (b, d float64) {
-	sk := f.d.itemSkills[f.d.itemSkillStart[j]:f.d.itemSkillStart[j+1]]
-	if len(sk) == 0 {
-		return 0, 0
+// hyperChange is the largest change of a prior SD between a and b, in
+// logits (learning-rate SDs count per 10 units of practice), or of the
+// prior correlation.
+func hyperChange(a, b *hyper) float64 {
+	pairs := [][3]float64{
+		{a.cov[0][0], b.cov[0][0], 1}, {a.cov[1][1], b.cov[1][1], 1},
+		{a.varB, b.varB, 1}, {a.varD, b.varD, 1}, {a.varBeta, b.varBeta, 1}, {a.varDelt, b.varDelt, 1},
 	}
-	for _, k := range sk {
-		b += f.x[f.obj.lay.skills+2*int(k)]
-		d += f.x[f.obj.lay.skills+2*int(k)+1]
-	}
-	return b / float64(len(sk)), d / float64(len(sk))
-}
-
-func maxRelChange(a, b *hyper) float64 {
-	pairs := [][2]float64{
-		{a.cov[0][0], b.cov[0][0]}, {a.cov[1][1], b.cov[1][1]},
-		{a.varB, b.varB}, {a.varD, b.varD}, {a.varBeta, b.varBeta}, {a.varDelt, b.varDelt},
-		{a.varRate[0], b.varRate[0]}, {a.varRate[1], b.varRate[1]}, {a.varRate[2], b.varRate[2]},
+	for c := range a.varRate {
+		pairs = append(pairs, [3]float64{a.varRate[c], b.varRate[c], 10})
 	}
 	m := 0.0
 	for _, p := range pairs {
-		m = math.Max(m, math.Abs(math.Sqrt(p[1])/math.Sqrt(p[0])-1))
+		m = math.Max(m, p[2]*math.Abs(math.Sqrt(p[1])-math.Sqrt(p[0])))
 	}
 	c := math.Abs(a.cov[0][1]/math.Sqrt(a.cov[0][0]*a.cov[1][1]) - b.cov[0][1]/math.Sqrt(b.cov[0][0]*b.cov[1][1]))
 	return math.Max(m, c)
@@ -296,14 +398,14 @@ func (f *fitter) params(log *datasets.Log) *Params {
 		Skills:          append([]string(nil), log.SkillIDs.IDs()...),
 		SkillDifficulty: make([]float64, d.nSkills),
 		SkillSupport:    make([]float64, d.nSkills),
-		SkillRates:      make([][3]float64, d.nSkills),
+		SkillRates:      make([][nFeatures]float64, d.nSkills),
 		ItemSD:          math.Sqrt(h.varB),
 		SupportSD:       math.Sqrt(h.varD),
 	}
 	if !f.cfg.ItemSupport {
 		p.SupportSD = 0
 	}
-	copy(p.Rates[:], x[lay.rates:lay.rates+3])
+	copy(p.Rates[:], x[lay.rates:lay.rates+nFeatures])
 	for j := range p.Difficulty {
 		p.Difficulty[j] = x[lay.items+2*j]
 		p.SupportEffect[j] = x[lay.items+2*j+1]
@@ -311,7 +413,7 @@ func (f *fitter) params(log *datasets.Log) *Params {
 	for k := range p.SkillDifficulty {
 		p.SkillDifficulty[k] = x[lay.skills+2*k]
 		p.SkillSupport[k] = x[lay.skills+2*k+1]
-		copy(p.SkillRates[k][:], x[lay.skillRates+3*k:lay.skillRates+3*k+3])
+		copy(p.SkillRates[k][:], x[lay.skillRates+nFeatures*k:][:nFeatures])
 	}
 	return p
 }

@@ -21,9 +21,9 @@ func smallProblem(t *testing.T) (*objective, []float64) {
 	cfg := DefaultConfig()
 	cfg.Practice = PracticeLog1p
 	fitting, _ := splitValidation(log, 0, 0)
-	d := newDesign(log, log.Histories(), fitting, cfg.Practice)
+	d := newDesign(log, log.Histories(), fitting, cfg)
 	o := newObjective(d, cfg, 2)
-	o.hyp = hyper{varB: 0.7, varD: 0.4, varBeta: 1.3, varDelt: 0.6, varRate: [3]float64{0.02, 0.05, 0.1}}
+	o.hyp = hyper{varB: 0.7, varD: 0.4, varBeta: 1.3, varDelt: 0.6, varRate: [nFeatures]float64{0.02, 0.05, 0.1, 0.03, 0.04, 0.06}}
 	o.hyp.cov = [2][2]float64{{1.1, 0.3}, {0.3, 0.5}}
 	o.hyp.prec = inverse2(o.hyp.cov)
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -123,10 +123,10 @@ func denseProblem(o *objective) (a, y, r, w []float64) {
 			e0, e1 := d.entStart[i], d.entStart[i+1]
 			for e := e0; e < e1; e++ {
 				k := int(d.entSkill[e])
-				for c := 0; c < 3; c++ {
+				for c := 0; c < nFeatures; c++ {
 					v := float64(d.entF[e][c]) / float64(e1-e0)
 					stage1[lay.rates+c] += v
-					stage1[lay.skillRates+3*k+c] += v
+					stage1[lay.skillRates+nFeatures*k+c] += v
 				}
 			}
 			if d.out[i] == IndependentSuccess {
@@ -170,8 +170,8 @@ func denseProblem(o *objective) (a, y, r, w []float64) {
 	for k := 0; k < d.nSkills; k++ {
 		prior(1 / h.varBeta)[lay.skills+2*k] = 1
 		prior(1 / h.varDelt)[lay.skills+2*k+1] = 1
-		for c := 0; c < 3; c++ {
-			prior(1 / h.varRate[c])[lay.skillRates+3*k+c] = 1
+		for c := 0; c < nFeatures; c++ {
+			prior(1 / h.varRate[c])[lay.skillRates+nFeatures*k+c] = 1
 		}
 	}
 	for i := lay.rates; i < n; i++ {

@@ -59,7 +59,7 @@ type Model struct {
 	prec     [2][2]float64 // inverse of p.Cov
 	// logit of the mastery and reach thresholds
 	logitMastery, logitReach float64
-	practice                 func(n uint32) float64
+	scale                    practiceScale
 }
 
 var _ models.Model = (*Model)(nil)
@@ -76,7 +76,7 @@ func NewModel(p *Params) (*Model, error) {
 		skillIdx:     make(map[string]int32, len(p.Skills)),
 		logitMastery: logit(p.Config.Mastery),
 		logitReach:   logit(p.Config.Reach),
-		practice:     practiceFunc(p.Config.Practice),
+		scale:        newPracticeScale(p.Config.Practice),
 	}
 	for i, id := range p.Items {
 		m.itemIdx[id] = int32(i)
@@ -121,14 +121,6 @@ func (m *Model) SkillIndex(id string) int32 {
 // ItemSkills returns the skills the model associates with item j.
 func (m *Model) ItemSkills(j int32) []int32 {
 	return m.p.ItemSkills[m.p.ItemSkillStart[j]:m.p.ItemSkillStart[j+1]]
-}
-
-// practiceFunc returns the transform of a practice count in the learning term.
-func practiceFunc(name string) func(uint32) float64 {
-	if name == PracticeLinear {
-		return func(n uint32) float64 { return float64(n) }
-	}
-	return func(n uint32) float64 { return math.Log1p(float64(n)) }
 }
 
 func logit(p float64) float64 { return math.Log(p / (1 - p)) }

@@ -12,8 +12,8 @@ import (
 //	x[2u], x[2u+1]                       θ_u, ε_u
 //	x[items+2j], x[items+2j+1]           b_j, d_j
 //	x[skills+2k], x[skills+2k+1]         β_k, δ_k
-//	x[skillRates+3k+o]                   γ_ko (deviation from γ_o)
-//	x[rates+o]                           γ_o
+//	x[skillRates+nFeatures·k+c]          γ_kc (deviation from γ_c)
+//	x[rates+c]                           γ_c
 //	x[mean], x[mean+1]                   μ_θ, μ_ε
 type layout struct {
 	shared, items, skills, skillRates, rates, mean, n int
@@ -25,19 +25,19 @@ func newLayout(nLearners, nItems, nSkills int) layout {
 	l.items = l.shared
 	l.skills = l.items + 2*nItems
 	l.skillRates = l.skills + 2*nSkills
-	l.rates = l.skillRates + 3*nSkills
-	l.mean = l.rates + 3
+	l.rates = l.skillRates + nFeatures*nSkills
+	l.mean = l.rates + nFeatures
 	l.n = l.mean + 2
 	return l
 }
 
-// hyper are the prior (population) variances, re-estimated between rounds.
+// hyper are the prior (population) variances, re-estimated as the fit goes.
 type hyper struct {
 	prec             [2][2]float64 // inverse covariance of (θ, ε)
 	cov              [2][2]float64
 	varB, varD       float64 // items around their skill means
 	varBeta, varDelt float64 // skill means around 0
-	varRate          [3]float64
+	varRate          [nFeatures]float64
 }
 
 // flatPrec is the precision of the nearly flat priors on global rates and
@@ -45,7 +45,10 @@ type hyper struct {
 const flatPrec = 1e-6
 
 // objective is the negative log posterior of all effects given the
-// hyperparameters, evaluated in parallel over learner chunks.
+// hyperparameters. Its likelihood part is evaluated in parallel over
+// learner chunks, and every evaluation also leaves the diagonal blocks of
+// the likelihood Hessian (curvature) at that point: the empirical-Bayes step
+// and the preconditioner read them without another pass over the data.
 type objective struct {
 	d   *design
 	lay layout
@@ -54,18 +57,23 @@ type objective struct {
 
 	chunks [][2]int    // learner range of each worker
 	bufs   [][]float64 // per-worker gradient of the shared parameters
-	curv   [][]float64 // per-worker curvature of the shared parameters
+	curvs  [][]float64 // per-worker curvature of the shared parameters
 	nll    []float64
+
 	ucurv  [][3]float64 // per learner: likelihood Hessian (θθ, θε, εε)
+	shCurv []float64    // diagonal likelihood Hessian of the shared parameters
+	evals  int          // likelihood evaluations so far
 }
 
 func newObjective(d *design, cfg Config, threads int) *objective {
 	lay := newLayout(d.learners(), d.nItems, d.nSkills)
-	o := &objective{d: d, lay: lay, cfg: cfg, nll: make([]float64, threads), ucurv: make([][3]float64, d.learners())}
-	o.chunks = splitLearners(d, threads)
+	o := &objective{d: d, lay: lay, cfg: cfg, ucurv: make([][3]float64, d.learners()),
+		shCurv: make([]float64, lay.n-lay.shared)}
+	o.chunks = splitLearners(d, max(threads, 1))
+	o.nll = make([]float64, len(o.chunks))
 	for range o.chunks {
 		o.bufs = append(o.bufs, make([]float64, lay.n-lay.shared))
-		o.curv = append(o.curv, make([]float64, lay.n-lay.shared))
+		o.curvs = append(o.curvs, make([]float64, lay.n-lay.shared))
 	}
 	return o
 }
@@ -91,52 +99,75 @@ func splitLearners(d *design, threads int) [][2]int {
 // eval writes the gradient of the negative log posterior at x into g and
 // returns its value.
 func (o *objective) eval(x, g []float64) float64 {
-	var wg sync.WaitGroup
-	for w := range o.chunks {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			o.nll[w] = o.work(w, x, g)
-		}(w)
-	}
-	wg.Wait()
-	f := 0.0
-	sh := g[o.lay.shared:]
-	clear(sh)
-	for w := range o.chunks {
-		f += o.nll[w]
-		for i, v := range o.bufs[w] {
-			sh[i] += v
-		}
-	}
+	f := o.likelihood(x, g, true)
 	f += o.prior(x, g)
 	o.mask(g)
 	return f
 }
 
-// logistic returns σ(η) and softplus(η) = log(1+e^η) with one exp.
-func logistic(eta float64) (p, sp float64) {
-	e := math.Exp(-math.Abs(eta))
-	if eta >= 0 {
-		return 1 / (1 + e), eta + math.Log1p(e)
+// likelihood writes the gradient of the negative log likelihood at x into g
+// (every component) and the curvature into o.ucurv and o.shCurv. It returns
+// the negative log likelihood when withValue, else 0 (the optimiser's line
+// search needs only gradients, which saves a logarithm per stage).
+func (o *objective) likelihood(x, g []float64, withValue bool) float64 {
+	o.evals++
+	var wg sync.WaitGroup
+	for w := range o.chunks {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			o.nll[w] = o.work(w, x, g, withValue)
+		}(w)
 	}
-	return e / (1 + e), math.Log1p(e)
+	wg.Wait()
+	f := 0.0
+	sh := g[o.lay.shared:]
+	copy(sh, o.bufs[0])
+	copy(o.shCurv, o.curvs[0])
+	f += o.nll[0]
+	for w := 1; w < len(o.chunks); w++ {
+		f += o.nll[w]
+		axpy(1, o.bufs[w], sh)
+		axpy(1, o.curvs[w], o.shCurv)
+	}
+	return f
 }
 
-// work accumulates the likelihood part for worker w's learners: learner
-// gradients straight into g, shared gradients into the worker's buffer.
-func (o *objective) work(w int, x, g []float64) float64 {
+// logistic returns σ(η) and, when withValue, softplus(η) = log(1+e^η), from
+// one exp.
+func logistic(eta float64, withValue bool) (p, sp float64) {
+	e := math.Exp(-math.Abs(eta))
+	if eta >= 0 {
+		p = 1 / (1 + e)
+		if withValue {
+			sp = eta + math.Log1p(e)
+		}
+		return p, sp
+	}
+	p = e / (1 + e)
+	if withValue {
+		sp = math.Log1p(e)
+	}
+	return p, sp
+}
+
+// work accumulates the likelihood terms of worker w's learners: learner
+// gradients and curvature straight into g and o.ucurv, shared ones into the
+// worker's buffers.
+func (o *objective) work(w int, x, g []float64, withValue bool) float64 {
 	d, lay := o.d, o.lay
-	buf := o.bufs[w]
+	buf, cbuf := o.bufs[w], o.curvs[w]
 	clear(buf)
+	clear(cbuf)
 	sh := lay.shared
 	learning, skillLearning := o.cfg.Learning, o.cfg.Learning && o.cfg.SkillLearning
-	rates := x[lay.rates : lay.rates+3]
-	gr := buf[lay.rates-sh : lay.rates-sh+3]
+	rates := x[lay.rates : lay.rates+nFeatures]
+	gr := buf[lay.rates-sh : lay.rates-sh+nFeatures]
+	cr := cbuf[lay.rates-sh : lay.rates-sh+nFeatures]
 	nll := 0.0
 	for u := o.chunks[w][0]; u < o.chunks[w][1]; u++ {
 		th, ep := x[2*u], x[2*u+1]
-		var gt, ge float64
+		var gt, ge, htt, hee float64
 		for r := d.learnerStart[u]; r < d.learnerStart[u+1]; r++ {
 			bj := lay.items + 2*int(d.item[r])
 			e0, e1 := d.entStart[r], d.entStart[r+1]
@@ -144,21 +175,25 @@ func (o *objective) work(w int, x, g []float64) float64 {
 			if learning && e1 > e0 {
 				for e := e0; e < e1; e++ {
 					f := &d.entF[e]
-					kr := lay.skillRates + 3*int(d.entSkill[e])
-					l += (rates[0]+x[kr])*float64(f[0]) + (rates[1]+x[kr+1])*float64(f[1]) + (rates[2]+x[kr+2])*float64(f[2])
+					sr := x[lay.skillRates+nFeatures*int(d.entSkill[e]):][:nFeatures]
+					for c, v := range f {
+						l += (rates[c] + sr[c]) * float64(v)
+					}
 				}
 				l /= float64(e1 - e0)
 			}
 			eta1 := th + l - x[bj]
-			p1, sp1 := logistic(eta1)
-			var rs float64
+			p1, sp1 := logistic(eta1, withValue)
+			w1 := p1 * (1 - p1)
+			var rs, wAll float64
 			if d.out[r] == IndependentSuccess {
 				nll += sp1 - eta1
-				rs = p1 - 1
+				rs, wAll = p1-1, w1
 			} else {
 				nll += sp1
 				eta2 := eta1 + ep + x[bj+1]
-				p2, sp2 := logistic(eta2)
+				p2, sp2 := logistic(eta2, withValue)
+				w2 := p2 * (1 - p2)
 				r2 := p2
 				if d.out[r] == SupportedSuccess {
 					nll += sp2 - eta2
@@ -167,35 +202,43 @@ func (o *objective) work(w int, x, g []float64) float64 {
 					nll += sp2
 				}
 				ge += r2
+				hee += w2
 				buf[bj+1-sh] += r2
-				rs = p1 + r2
+				cbuf[bj+1-sh] += w2
+				rs, wAll = p1+r2, w1+w2
 			}
 			gt += rs
+			htt += wAll
 			buf[bj-sh] -= rs
+			cbuf[bj-sh] += wAll
 			if learning && e1 > e0 {
-				wt := rs / float64(e1-e0)
+				inv := 1 / float64(e1-e0)
+				wt, ct := rs*inv, wAll*inv*inv
 				for e := e0; e < e1; e++ {
 					f := &d.entF[e]
-					f0, f1, f2 := wt*float64(f[0]), wt*float64(f[1]), wt*float64(f[2])
-					gr[0] += f0
-					gr[1] += f1
-					gr[2] += f2
-					if skillLearning {
-						kr := lay.skillRates + 3*int(d.entSkill[e]) - sh
-						buf[kr] += f0
-						buf[kr+1] += f1
-						buf[kr+2] += f2
+					kr := lay.skillRates + nFeatures*int(d.entSkill[e]) - sh
+					sg, sc := buf[kr:][:nFeatures], cbuf[kr:][:nFeatures]
+					for c, v := range f {
+						fv := float64(v)
+						gc, cc := wt*fv, ct*fv*fv
+						gr[c] += gc
+						cr[c] += cc
+						if skillLearning {
+							sg[c] += gc
+							sc[c] += cc
+						}
 					}
 				}
 			}
 		}
 		g[2*u] = gt
 		g[2*u+1] = ge
+		o.ucurv[u] = [3]float64{htt, hee, hee}
 	}
 	return nll
 }
 
-// prior adds the prior terms to g and returns their value.
+// prior adds the prior terms' gradient to g and returns their value.
 func (o *objective) prior(x, g []float64) float64 {
 	lay, h, d := o.lay, &o.hyp, o.d
 	f := 0.0
@@ -213,24 +256,16 @@ func (o *objective) prior(x, g []float64) float64 {
 	}
 	for j := 0; j < d.nItems; j++ {
 		sk := d.itemSkills[d.itemSkillStart[j]:d.itemSkillStart[j+1]]
-		var bBar, dBar float64
-		for _, k := range sk {
-			bBar += x[lay.skills+2*int(k)]
-			dBar += x[lay.skills+2*int(k)+1]
-		}
-		inv := 0.0
-		if len(sk) > 0 {
-			inv = 1 / float64(len(sk))
-		}
-		rb := x[lay.items+2*j] - bBar*inv
-		rd := x[lay.items+2*j+1] - dBar*inv
+		bBar, dBar := skillMeans(x, lay, sk)
+		rb := x[lay.items+2*j] - bBar
+		rd := x[lay.items+2*j+1] - dBar
 		f += 0.5 * (rb*rb/h.varB + rd*rd/h.varD)
 		gb, gd := rb/h.varB, rd/h.varD
 		g[lay.items+2*j] += gb
 		g[lay.items+2*j+1] += gd
 		for _, k := range sk {
-			g[lay.skills+2*int(k)] -= gb * inv
-			g[lay.skills+2*int(k)+1] -= gd * inv
+			g[lay.skills+2*int(k)] -= gb / float64(len(sk))
+			g[lay.skills+2*int(k)+1] -= gd / float64(len(sk))
 		}
 	}
 	for k := 0; k < d.nSkills; k++ {
@@ -238,10 +273,10 @@ func (o *objective) prior(x, g []float64) float64 {
 		f += 0.5 * (b*b/h.varBeta + dl*dl/h.varDelt)
 		g[lay.skills+2*k] += b / h.varBeta
 		g[lay.skills+2*k+1] += dl / h.varDelt
-		for c := 0; c < 3; c++ {
-			v := x[lay.skillRates+3*k+c]
+		for c := 0; c < nFeatures; c++ {
+			v := x[lay.skillRates+nFeatures*k+c]
 			f += 0.5 * v * v / h.varRate[c]
-			g[lay.skillRates+3*k+c] += v / h.varRate[c]
+			g[lay.skillRates+nFeatures*k+c] += v / h.varRate[c]
 		}
 	}
 	for i := lay.rates; i < lay.n; i++ {
@@ -251,6 +286,18 @@ func (o *objective) prior(x, g []float64) float64 {
 	g[lay.mean] += gmu[0]
 	g[lay.mean+1] += gmu[1]
 	return f
+}
+
+// skillMeans returns the prior means (β̄, δ̄) of an item with skills sk.
+func skillMeans(x []float64, lay layout, sk []int32) (b, d float64) {
+	if len(sk) == 0 {
+		return 0, 0
+	}
+	for _, k := range sk {
+		b += x[lay.skills+2*int(k)]
+		d += x[lay.skills+2*int(k)+1]
+	}
+	return b / float64(len(sk)), d / float64(len(sk))
 }
 
 // mask zeroes the gradient of switched-off parameters, which then stay at 0.
@@ -268,6 +315,60 @@ func (o *objective) mask(g []float64) {
 		clear(g[lay.skillRates:lay.rates])
 	}
 	if !o.cfg.Learning {
-		clear(g[lay.rates : lay.rates+3])
+		clear(g[lay.rates : lay.rates+nFeatures])
+	}
+	if !o.cfg.Recency { // the recency features are zero; keep their rates at 0 too
+		for i := lay.skillRates; i < lay.mean; i += nFeatures {
+			clear(g[i+3 : i+nFeatures])
+		}
+	}
+}
+
+// preconditioner fills diag with the inverse of the Hessian's diagonal
+// (likelihood curvature of the last evaluation plus prior precision).
+func (o *objective) preconditioner(diag []float64) {
+	lay, h, d := o.lay, &o.hyp, o.d
+	sh := o.shCurv
+	for u := 0; u < d.learners(); u++ {
+		diag[2*u] = 1 / (o.ucurv[u][0] + h.prec[0][0])
+		diag[2*u+1] = 1 / (o.ucurv[u][2] + h.prec[1][1])
+	}
+	for j := 0; j < d.nItems; j++ {
+		diag[lay.items+2*j] = 1 / (sh[lay.items+2*j-lay.shared] + 1/h.varB)
+		diag[lay.items+2*j+1] = 1 / (sh[lay.items+2*j+1-lay.shared] + 1/h.varD)
+	}
+	for k := 0; k < d.nSkills; k++ {
+		diag[lay.skills+2*k] = 1 / (d.skillPin[k]/h.varB + 1/h.varBeta)
+		diag[lay.skills+2*k+1] = 1 / (d.skillPin[k]/h.varD + 1/h.varDelt)
+		for c := 0; c < nFeatures; c++ {
+			i := lay.skillRates + nFeatures*k + c
+			diag[i] = 1 / (sh[i-lay.shared] + 1/h.varRate[c])
+		}
+	}
+	for c := 0; c < nFeatures; c++ {
+		i := lay.rates + c
+		diag[i] = 1 / (sh[i-lay.shared] + flatPrec)
+	}
+	n := float64(max(d.learners(), 1))
+	diag[lay.mean] = 1 / (n*h.prec[0][0] + flatPrec)
+	diag[lay.mean+1] = 1 / (n*h.prec[1][1] + flatPrec)
+	for i, v := range diag {
+		if math.IsInf(v, 0) || math.IsNaN(v) || v <= 0 {
+			diag[i] = 1
+		}
+	}
+}
+
+func dot(a, b []float64) float64 {
+	s := 0.0
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}
+
+func axpy(a float64, x, y []float64) {
+	for i, v := range x {
+		y[i] += a * v
 	}
 }

@@ -24,10 +24,10 @@ type Params struct {
 	Mean [2]float64 `json:"mean"`
 	// Cov is the population covariance of (θ, ε).
 	Cov [2][2]float64 `json:"cov"`
-	// Rates are the global learning rates γ for independent, supported and
-	// failed practice on a skill (indexed by Outcome order: Failed,
-	// SupportedSuccess, IndependentSuccess).
-	Rates [3]float64 `json:"rates"`
+	// Rates are the global learning rates γ of the practice features: f(n)
+	// of earlier failed, supported and independent attempts on the skill,
+	// then their recency-weighted counterparts (docs/models.md).
+	Rates [nFeatures]float64 `json:"rates"`
 
 	Items []string `json:"items"`
 	// ItemSkillStart[j]:ItemSkillStart[j+1] indexes ItemSkills for item j.
@@ -44,7 +44,7 @@ type Params struct {
 	SkillSupport    []float64 `json:"skill_support"`
 	// SkillRates are per-skill deviations added to Rates (zeros when
 	// skill_learning is off), in the same outcome order.
-	SkillRates [][3]float64 `json:"skill_rates"`
+	SkillRates [][nFeatures]float64 `json:"skill_rates"`
 
 	// ItemSD and SupportSD are the prior SDs of b_j and d_j around their
 	// skill means: the extra uncertainty of an unseen item.

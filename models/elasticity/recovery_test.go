@@ -20,16 +20,12 @@ func fitSim(t testing.TB, sc simConfig, cfg Config) (*Model, [][2]float64, *simT
 	t.Helper()
 	log, tr := simulate(sc)
 	fitting, _ := splitValidation(log, 0, 0)
-	d := newDesign(log, log.Histories(), fitting, cfg.Practice)
+	d := newDesign(log, log.Histories(), fitting, cfg)
 	f := newFitter(d, cfg, 2)
-	for round := 0; round < cfg.OuterIterations; round++ {
-		if err := f.round(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		if f.updateHyper() < hyperTol {
-			break
-		}
+	if err := f.run(context.Background(), noCheck); err != nil {
+		t.Fatal(err)
 	}
+	t.Logf("%d iterations, %d evaluations", f.iter, f.obj.evals)
 	m, err := NewModel(f.params(log))
 	if err != nil {
 		t.Fatal(err)
@@ -54,3 +50,5 @@ func TestRecoveryStatic(t *testing.T) {
 		t.Errorf("population estimates off: mean %v cov %v", p.Mean, p.Cov)
 	}
 }
+
+func noCheck() (bool, error) { return false, nil }

@@ -84,9 +84,9 @@ type Readiness struct {
 // for concurrent use (one Scorer per goroutine).
 type Scorer struct {
 	m       *Model
-	counts  [][3]uint32 // practice counts per model skill, by Outcome
-	touched []int32     // skills with non-zero counts
-	o1, o2  []float64   // per step: stage-1 and stage-2 offsets
+	counts  []practice // practice so far per model skill
+	touched []int32    // skills with non-zero counts
+	o1, o2  []float64  // per step: stage-1 and stage-2 offsets
 	out     []Outcome
 	post    Posterior
 	skills  []int32
@@ -94,7 +94,7 @@ type Scorer struct {
 
 // NewScorer returns a Scorer for m.
 func NewScorer(m *Model) *Scorer {
-	return &Scorer{m: m, counts: make([][3]uint32, len(m.p.Skills))}
+	return &Scorer{m: m, counts: make([]practice, len(m.p.Skills))}
 }
 
 // Model returns the scorer's model.
@@ -118,7 +118,7 @@ func (s *Scorer) Posterior() Posterior { return s.post }
 // θ or ε.
 func (s *Scorer) prepare(h *History) {
 	for _, k := range s.touched {
-		s.counts[k] = [3]uint32{}
+		s.counts[k] = practice{}
 	}
 	s.touched = s.touched[:0]
 	n := len(h.Steps)
@@ -145,15 +145,17 @@ func (s *Scorer) prepare(h *History) {
 func (s *Scorer) practise(skills []int32, o Outcome) {
 	for _, k := range skills {
 		c := &s.counts[k]
-		if *c == ([3]uint32{}) {
+		if c.empty() {
 			s.touched = append(s.touched, k)
 		}
-		c[o]++
+		c.add(o, s.m.p.Config.RecencyDecay)
 	}
 }
 
-// learning is the practice term of an attempt on skills given the counts so
-// far: the mean over its skills of Σ_o (γ_o + γ_ko)·f(n_ko).
+// learning is the practice term of an attempt on skills given the practice
+// so far: the mean over its skills of Σ_c (γ_c + γ_kc)·F_kc. Features are
+// rounded to float32 as in the fit, so a training history scores exactly as
+// it was fitted.
 func (s *Scorer) learning(skills []int32) float64 {
 	p := s.m.p
 	if !p.Config.Learning || len(skills) == 0 {
@@ -162,11 +164,13 @@ func (s *Scorer) learning(skills []int32) float64 {
 	var l float64
 	for _, k := range skills {
 		c := &s.counts[k]
+		if c.empty() {
+			continue
+		}
 		r := &p.SkillRates[k]
-		for o := range c {
-			if c[o] != 0 {
-				l += (p.Rates[o] + r[o]) * s.m.practice(c[o])
-			}
+		f := s.m.scale.features(c, p.Config.Recency)
+		for i, v := range f {
+			l += (p.Rates[i] + r[i]) * float64(float32(v))
 		}
 	}
 	return l / float64(len(skills))

@@ -18,7 +18,7 @@ func handModel(t testing.TB) *Model {
 		Format: FormatName, Version: FormatVersion, Config: cfg,
 		Mean:            [2]float64{0.2, 1.0},
 		Cov:             [2][2]float64{{1, 0.2}, {0.2, 0.25}},
-		Rates:           [3]float64{-0.1, 0.3, 0.2},
+		Rates:           [nFeatures]float64{-0.1, 0.3, 0.2, -0.05, 0.1, 0.15},
 		Items:           []string{"easy", "hard"},
 		ItemSkillStart:  []int32{0, 1, 2},
 		ItemSkills:      []int32{0, 0},
@@ -27,7 +27,7 @@ func handModel(t testing.TB) *Model {
 		Skills:          []string{"fractions"},
 		SkillDifficulty: []float64{0.4},
 		SkillSupport:    []float64{0.1},
-		SkillRates:      [][3]float64{{0, 0.05, 0}},
+		SkillRates:      [][nFeatures]float64{{0, 0.05, 0, 0, 0.02, 0}},
 		ItemSD:          0.5,
 		SupportSD:       0.3,
 	}
@@ -175,8 +175,10 @@ func TestLearningMovesReadiness(t *testing.T) {
 	s.Score(&h)
 	after := s.Readiness(1, nil).Difficulty
 	p := m.p
-	want := (p.Rates[SupportedSuccess] + p.SkillRates[0][SupportedSuccess]) * math.Log1p(2)
-	if math.Abs((before-after)-want) > 1e-12 {
+	// two supported successes: count 2, recency 0.3·1 + 1 with decay 0.3
+	want := (p.Rates[SupportedSuccess]+p.SkillRates[0][SupportedSuccess])*math.Log1p(2) +
+		(p.Rates[3+SupportedSuccess]+p.SkillRates[0][3+SupportedSuccess])*1.3
+	if math.Abs((before-after)-want) > 1e-6 {
 		t.Errorf("learning lowered difficulty by %v, want %v", before-after, want)
 	}
 }
@@ -229,7 +231,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 	sc.Learners, sc.Attempt = 60, 40
 	sc.Gamma = [3]float64{0, 0.05, 0.02}
 	log, _ := simulate(sc)
-	mm, err := Family{}.Fit(context.Background(), log, models.FitOptions{Params: map[string]any{"validation_fraction": 0.2, "outer_iterations": 3}})
+	mm, err := Family{}.Fit(context.Background(), log, models.FitOptions{Params: map[string]any{"validation_fraction": 0.2, "max_iterations": 30}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +299,7 @@ func TestParseConfig(t *testing.T) {
 		{"defaults", nil, func(c Config) bool { return c == DefaultConfig() }, false},
 		{"thresholds", map[string]any{"mastery": 0.9, "reach": "0.6"}, func(c Config) bool { return c.Mastery == 0.9 && c.Reach == 0.6 }, false},
 		{"switches", map[string]any{"learning": false, "item_support": "false"}, func(c Config) bool { return !c.Learning && !c.ItemSupport }, false},
-		{"integers from yaml floats", map[string]any{"outer_iterations": 4.0}, func(c Config) bool { return c.OuterIterations == 4 }, false},
+		{"integers from yaml floats", map[string]any{"max_iterations": 40.0}, func(c Config) bool { return c.MaxIterations == 40 }, false},
 		{"unknown key", map[string]any{"mastry": 0.9}, nil, true},
 		{"wrong type", map[string]any{"learning": 3}, nil, true},
 		{"fractional integer", map[string]any{"patience": 1.5}, nil, true},

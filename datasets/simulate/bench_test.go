@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -60,18 +61,24 @@ func BenchmarkSimulate(b *testing.B) {
 	reportRate(b, n, cpu0)
 }
 
-// BenchmarkWriteDir measures simulation end to end into Parquet files.
+// BenchmarkWriteDir measures simulation end to end into Parquet files, for
+// about one and ten million attempts.
 func BenchmarkWriteDir(b *testing.B) {
-	cfg := benchConfig()
-	dir := b.TempDir()
-	var n int64
-	cpu0 := processCPU()
-	for b.Loop() {
-		truth, err := WriteDir(cfg, dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n += truth.Attempts
+	for _, learners := range []int{10000, 100000} {
+		b.Run(fmt.Sprintf("attempts=%dM", learners/10000), func(b *testing.B) {
+			cfg := benchConfig()
+			cfg.Learners = learners
+			dir := b.TempDir()
+			var n int64
+			cpu0 := processCPU()
+			for b.Loop() {
+				truth, err := WriteDir(cfg, dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n += truth.Attempts
+			}
+			reportRate(b, n, cpu0)
+		})
 	}
-	reportRate(b, n, cpu0)
 }

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -133,5 +134,32 @@ func TestReadTruthErrors(t *testing.T) {
 	}
 	if _, err := ReadTruth(dir); err == nil {
 		t.Error("ReadTruth accepted a truth.json of another format")
+	}
+}
+
+func TestWriteDirSameSeedSameBytes(t *testing.T) {
+	cfg := testConfig()
+	cfg.Groups = 2
+	var dirs []string
+	for _, workers := range []int{1, 3} {
+		cfg.Workers = workers
+		dir := filepath.Join(t.TempDir(), "sim")
+		if _, err := WriteDir(cfg, dir); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	for _, name := range []string{AttemptsFile, LearnersFile, ItemsFile, TruthFile} {
+		a, err := os.ReadFile(filepath.Join(dirs[0], name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dirs[1], name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two runs of one config (1 and 3 workers)", name)
+		}
 	}
 }

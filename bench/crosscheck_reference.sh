@@ -7,8 +7,9 @@
 #   bench/crosscheck_reference.sh [FILE.csv]
 #
 # Needs: python3-sklearn and python3-pandas (Debian packages, /usr/bin/python3)
-# for the reference. zpd runs `zpd eval` when cmd/zpd has it, else the
-# catalog package's TestCrosscheckFile on the same file.
+# for the reference. zpd imports the file (`zpd import`) and runs `zpd eval`
+# on it; without cmd/zpd/eval.go it runs the catalog package's
+# TestCrosscheckFile on the same file instead.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${ZPD_SHARED:-$root/../shared}"
@@ -23,7 +24,11 @@ echo
 echo "== zpd"
 cd "$root"
 if [ -f cmd/zpd/eval.go ]; then
-  go run ./cmd/zpd eval "$file"
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  go build -o "$tmp/zpd" ./cmd/zpd
+  "$tmp/zpd" import --format assistments2009 --in "$file" --out "$tmp/log.parquet" >/dev/null
+  "$tmp/zpd" eval --data "$tmp/log.parquet" --progress=false
 else
   ZPD_CROSSCHECK_CSV="$file" go test -count=1 -run '^TestCrosscheckFile$' -v ./models/catalog |
     sed -n '/attempts /,/^--- /p' | sed '$d' | sed 's/^        //'

@@ -162,14 +162,23 @@ type fileLayout struct {
 	problems []Problem
 }
 
-// layoutOf resolves schema sc of file path against the canonical columns.
-func layoutOf(path string, sc *arrow.Schema) *fileLayout {
+// layoutOf resolves schema sc of file path against the canonical columns;
+// partition directories may supply columns the file lacks.
+func layoutOf(path string, sc *arrow.Schema, partition []partitionValue) *fileLayout {
 	fl := &fileLayout{}
+	fromPath := func(name string) bool {
+		for _, p := range partition {
+			if p.column == name {
+				return true
+			}
+		}
+		return false
+	}
 	for c, spec := range canonicalColumns {
 		fl.index[c] = -1
 		idx := sc.FieldIndices(spec.name)
 		if len(idx) == 0 {
-			if spec.required {
+			if spec.required && !fromPath(spec.name) {
 				fl.problems = append(fl.problems, fileProblem(path, spec.name, "required column missing"))
 			}
 			continue

@@ -209,6 +209,18 @@ func (r *dictRemap) ids(arr arrow.Array, d *Dict, dst []int32) error {
 			r.key = k
 		}
 		remap := r.remap
+		if a.NullN() > 0 {
+			// Null rows may hold any index, even into an empty dictionary.
+			empty := d.Intern("")
+			for i := range dst {
+				if a.IsValid(i) {
+					dst[i] = remap[a.GetValueIndex(i)]
+				} else {
+					dst[i] = empty
+				}
+			}
+			return nil
+		}
 		if ix, ok := a.Indices().(*array.Int32); ok {
 			for i, v := range ix.Int32Values() {
 				dst[i] = remap[v]

@@ -77,7 +77,7 @@ func ReadLogReport(path string, opts ReadOptions) (*Log, *ValidationReport, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	groups, rows, err := surveyLog(files, opts)
+	groups, rows, err := surveyLog(files, opts, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,8 +119,9 @@ func hasFatal(sinks []*problemSink) bool {
 
 // surveyLog reads every file's footer and returns the log's group columns
 // (first-seen order, file columns before partition keys) and its Parquet
-// row count, used to size the Log up front.
-func surveyLog(files []logFile, opts ReadOptions) (groups []string, rows int64, err error) {
+// row count, used to size the Log up front. With tolerant, files that
+// cannot be opened are skipped rather than failing the survey.
+func surveyLog(files []logFile, opts ReadOptions, tolerant bool) (groups []string, rows int64, err error) {
 	seen := map[string]bool{}
 	add := func(g string) {
 		if !seen[g] {
@@ -131,6 +132,9 @@ func surveyLog(files []logFile, opts ReadOptions) (groups []string, rows int64, 
 	for _, f := range files {
 		src, err := openSource(f, opts)
 		if err != nil {
+			if tolerant {
+				continue
+			}
 			return nil, 0, err
 		}
 		for _, t := range src.targets {

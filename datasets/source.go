@@ -64,7 +64,7 @@ func openSource(f logFile, opts ReadOptions) (s *source, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable %s file: %s", f.path, f.format, firstLine(err.Error()))
 	}
-	s.layout = layoutOf(f.path, s.schema)
+	s.layout = layoutOf(f.path, s.schema, f.partition)
 	s.selectFields(opts.Columns)
 	return s, nil
 }
@@ -96,6 +96,14 @@ func (s *source) openParquet() error {
 	sc, err := fr.Schema()
 	if err != nil {
 		return err
+	}
+	// Without a stored Arrow schema the file's key-value metadata (which
+	// holds the schema version) is not carried into the Arrow schema.
+	if kv := md.KeyValueMetadata(); kv != nil && sc.Metadata().FindKey(SchemaVersionKey) < 0 {
+		if v := kv.FindValue(SchemaVersionKey); v != nil {
+			m := arrow.NewMetadata(append(sc.Metadata().Keys(), SchemaVersionKey), append(sc.Metadata().Values(), *v))
+			sc = arrow.NewSchema(sc.Fields(), &m)
+		}
 	}
 	s.pq, s.schema, s.rows = fr, sc, md.NumRows
 	return nil

@@ -276,31 +276,23 @@ func lookupOr(d *Dict, id string) int32 {
 
 // Validate checks the log at path (a file, a directory or a Hive tree, as
 // for Open) against the schema and returns what it found. It streams, so
-// memory stays bounded by the batch size and the number of learners. The
-// error is non-nil only when the log cannot be read at all (no such path,
-// no log files); unreadable or corrupt files are reported as fatal
-// problems.
+// memory stays bounded by the batch size and the number of distinct ids.
+// The error is non-nil only when the log cannot be read at all (no such
+// path, no log files); unreadable or corrupt files are reported as fatal
+// problems and the other files still checked.
 func Validate(path string, opts ReadOptions) (*ValidationReport, error) {
-	files, err := listLog(path)
+	r, err := newReader(path, opts, true)
 	if err != nil {
 		return nil, err
 	}
-	max := opts.maxProblems()
-	r := &ValidationReport{}
-	scratch := NewLog()
-	var st checkState
-	for _, f := range files {
-		r.Files++
-		sink := newSink(f.path, max)
-		n, err := validateFile(f, opts, scratch, &st, sink)
-		r.Rows += n
-		if err != nil {
-			sink.addProblem(errorProblem(f.path, err))
-		}
-		r.merge(max, sink)
-		st.nextFile()
+	defer r.Close()
+	for r.Next() {
 	}
-	return r, nil
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	r.closeFile()
+	return &r.report, nil
 }
 
 // errorProblem turns a read error into a fatal whole-file problem, unless
@@ -313,40 +305,4 @@ func errorProblem(path string, err error) Problem {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, path+": ")
 	return Problem{File: path, Row: -1, Message: msg, Fatal: true}
-}
-
-// validateFile streams one file through the decoders and row checks,
-// reusing scratch (whose id dictionaries persist, so learners keep their
-// index across batches for the seq check). It returns the rows read.
-func validateFile(f logFile, opts ReadOptions, scratch *Log, st *checkState, sink *problemSink) (rows int64, err error) {
-	defer recoverError(&err, f.path)
-	src, err := openSource(f, opts)
-	if err != nil {
-		return 0, err
-	}
-	defer src.close()
-	for _, p := range src.layout.problems {
-		sink.addProblem(p)
-	}
-	if len(src.layout.problems) > 0 {
-		return 0, nil
-	}
-	dec := newFileDecoder(src, nil, sink)
-	it, err := src.records(opts.batchSize())
-	if err != nil {
-		return 0, err
-	}
-	defer it.release()
-	for it.next() {
-		rec := it.record()
-		n := int(rec.NumRows())
-		resetRows(scratch)
-		growRows(scratch, n)
-		if err := dec.decodeRecord(rec, scratch, 0, rows); err != nil {
-			return rows, err
-		}
-		checkRows(scratch, 0, n, rows, st, sink)
-		rows += int64(n)
-	}
-	return rows, it.err()
 }

@@ -179,7 +179,10 @@ func (r *Reader) openNext() bool {
 func (r *Reader) nextBatch() (ok bool, err error) {
 	defer recoverError(&err, r.src.file.path)
 	if !r.it.next() {
-		return false, r.it.err()
+		if err := r.it.err(); err != nil {
+			return false, fmt.Errorf("%s: %s", r.src.file.path, firstLine(err.Error()))
+		}
+		return false, nil
 	}
 	rec := r.it.record()
 	n := int(rec.NumRows())

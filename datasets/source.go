@@ -27,6 +27,7 @@ type source struct {
 	rows    int64         // -1 when unknown before reading (IPC)
 
 	os  *os.File
+	mem memory.Allocator // bounded by the file size: see guard.go
 	pq  *pqarrow.FileReader
 	ipc *ipc.FileReader
 }
@@ -53,11 +54,14 @@ func openSource(f logFile, opts ReadOptions) (s *source, err error) {
 	if info.Size() == 0 {
 		return nil, fmt.Errorf("%s: empty file", f.path)
 	}
+	s.mem = newBoundedAllocator(info.Size())
 	switch f.format {
 	case FormatParquet:
 		err = s.openParquet()
 	case FormatIPC:
-		err = s.openIPC()
+		if err = checkIPCFooter(osf, info.Size()); err == nil {
+			err = s.openIPC()
+		}
 	default:
 		err = fmt.Errorf("unknown format %v", f.format)
 	}
@@ -72,7 +76,7 @@ func openSource(f logFile, opts ReadOptions) (s *source, err error) {
 // openParquet opens the file as Parquet, with string id and group columns
 // read as dictionaries.
 func (s *source) openParquet() error {
-	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	props := parquet.NewReaderProperties(s.mem)
 	pf, err := file.NewParquetReader(s.os, file.WithReadProps(props))
 	if err != nil {
 		return err
@@ -89,7 +93,7 @@ func (s *source) openParquet() error {
 			arrProps.SetReadDict(leaf, true)
 		}
 	}
-	fr, err := pqarrow.NewFileReader(pf, arrProps, memory.DefaultAllocator)
+	fr, err := pqarrow.NewFileReader(pf, arrProps, s.mem)
 	if err != nil {
 		return err
 	}
@@ -111,7 +115,7 @@ func (s *source) openParquet() error {
 
 // openIPC opens the file as an Arrow IPC file (Feather v2).
 func (s *source) openIPC() error {
-	r, err := ipc.NewFileReader(s.os, ipc.WithAllocator(memory.DefaultAllocator))
+	r, err := ipc.NewFileReader(s.os, ipc.WithAllocator(s.mem))
 	if err != nil {
 		return err
 	}

@@ -263,7 +263,8 @@ func (w *Writer) WriteLog(l *Log) error {
 		return err
 	}
 	if err := checkLogShape(l); err != nil {
-		return fmt.Errorf("write %s: %w", w.path, err)
+		w.err = fmt.Errorf("write %s: %w", w.path, err)
+		return w.err
 	}
 	if err := w.flush(); err != nil {
 		return err

@@ -1,0 +1,185 @@
+package datasets
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	flatbuffers "github.com/google/flatbuffers/go"
+)
+
+// The Arrow and Parquet readers trust sizes stored in the file: a corrupt
+// length can ask for tens of gigabytes, and the Go runtime ends the process
+// on an allocation it cannot satisfy, which no recover catches. The guards
+// here check such sizes before the libraries see them.
+
+// boundedAllocator refuses allocations larger than limit with a panic,
+// which recoverError turns into an error naming the file.
+type boundedAllocator struct {
+	memory.Allocator
+	limit int
+}
+
+// newBoundedAllocator returns an allocator for reading a file of size
+// bytes: no single buffer may exceed 1 GiB plus 64 times the file size,
+// far above what a valid file's decompressed pages need.
+func newBoundedAllocator(size int64) memory.Allocator {
+	limit := int64(1<<30) + 64*size
+	return &boundedAllocator{Allocator: memory.DefaultAllocator, limit: int(min(limit, 1<<40))}
+}
+
+func (a *boundedAllocator) check(size int) {
+	if size < 0 || size > a.limit {
+		panic(fmt.Sprintf("buffer of %d bytes requested (corrupt size field)", size))
+	}
+}
+
+func (a *boundedAllocator) Allocate(size int) []byte {
+	a.check(size)
+	return a.Allocator.Allocate(size)
+}
+
+func (a *boundedAllocator) Reallocate(size int, b []byte) []byte {
+	a.check(size)
+	return a.Allocator.Reallocate(size, b)
+}
+
+// ipcMagic starts and ends an Arrow IPC file.
+var ipcMagic = []byte("ARROW1")
+
+// checkIPCFooter verifies that the vectors and strings of an IPC file's
+// footer (its schema and batch index) lie within the footer, so that the
+// IPC reader does not allocate from a corrupt length.
+func checkIPCFooter(f *os.File, size int64) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("corrupt footer: %v", r)
+		}
+	}()
+	tail := int64(len(ipcMagic) + 4)
+	if size < 2*tail {
+		return fmt.Errorf("file too small (%d bytes)", size)
+	}
+	buf := make([]byte, tail)
+	if _, err := f.ReadAt(buf, size-tail); err != nil {
+		return err
+	}
+	if !bytes.Equal(buf[4:], ipcMagic) {
+		return fmt.Errorf("no Arrow IPC magic at the end")
+	}
+	n := int64(binary.LittleEndian.Uint32(buf[:4]))
+	if n <= 0 || n > size-tail-8 {
+		return fmt.Errorf("footer length %d does not fit a %d-byte file", n, size)
+	}
+	footer := make([]byte, n)
+	if _, err := f.ReadAt(footer, size-tail-n); err != nil {
+		return err
+	}
+	c := fbCheck{buf: footer}
+	root := c.table(flatbuffers.GetUOffsetT(footer))
+	if schema, ok := c.child(root, 1); ok {
+		c.schema(schema)
+	}
+	c.vector(root, 2, 24) // dictionary blocks
+	c.vector(root, 3, 24) // record batch blocks
+	c.tables(root, 4, c.keyValue)
+	return nil
+}
+
+// fbCheck walks flatbuffer tables and panics on any vector or table that
+// lies outside the buffer.
+type fbCheck struct {
+	buf   []byte
+	depth int
+}
+
+func (c *fbCheck) table(pos flatbuffers.UOffsetT) flatbuffers.Table {
+	if int(pos)+4 > len(c.buf) {
+		panic(fmt.Sprintf("table at %d beyond %d bytes", pos, len(c.buf)))
+	}
+	t := flatbuffers.Table{Bytes: c.buf, Pos: pos}
+	vt := int(pos) - int(flatbuffers.GetSOffsetT(c.buf[pos:]))
+	if vt < 0 || vt+4 > len(c.buf) || vt+int(flatbuffers.GetVOffsetT(c.buf[vt:])) > len(c.buf) {
+		panic(fmt.Sprintf("vtable of table at %d out of bounds", pos))
+	}
+	return t
+}
+
+// child returns the table in field slot of t.
+func (c *fbCheck) child(t flatbuffers.Table, slot int) (flatbuffers.Table, bool) {
+	o := t.Offset(flatbuffers.VOffsetT(4 + 2*slot))
+	if o == 0 {
+		return flatbuffers.Table{}, false
+	}
+	return c.table(t.Indirect(flatbuffers.UOffsetT(o) + t.Pos)), true
+}
+
+// vector checks the vector in field slot of t, with elements of elem
+// bytes, and returns its start and length.
+func (c *fbCheck) vector(t flatbuffers.Table, slot, elem int) (flatbuffers.UOffsetT, int) {
+	o := t.Offset(flatbuffers.VOffsetT(4 + 2*slot))
+	if o == 0 {
+		return 0, 0
+	}
+	at := int(t.Pos) + int(o)
+	if at+4 > len(c.buf) {
+		panic("vector offset out of bounds")
+	}
+	vec := at + int(flatbuffers.GetUOffsetT(c.buf[at:]))
+	if vec+4 > len(c.buf) || vec < 0 {
+		panic("vector out of bounds")
+	}
+	n := int(flatbuffers.GetUOffsetT(c.buf[vec:]))
+	if n < 0 || vec+4+n*elem > len(c.buf) {
+		panic(fmt.Sprintf("vector of %d elements does not fit the footer", n))
+	}
+	return flatbuffers.UOffsetT(vec + 4), n
+}
+
+// tables checks the vector of tables in field slot of t, and each table.
+func (c *fbCheck) tables(t flatbuffers.Table, slot int, each func(flatbuffers.Table)) {
+	start, n := c.vector(t, slot, 4)
+	for i := 0; i < n; i++ {
+		p := start + flatbuffers.UOffsetT(4*i)
+		each(c.table(p + flatbuffers.GetUOffsetT(c.buf[p:])))
+	}
+}
+
+func (c *fbCheck) keyValue(t flatbuffers.Table) {
+	c.vector(t, 0, 1)
+	c.vector(t, 1, 1)
+}
+
+func (c *fbCheck) schema(t flatbuffers.Table) {
+	c.tables(t, 1, c.field)
+	c.tables(t, 2, c.keyValue)
+	c.vector(t, 3, 8)
+}
+
+// Arrow flatbuffer type tags whose tables hold vectors or strings.
+const (
+	fbTypeTimestamp = 10
+	fbTypeUnion     = 14
+)
+
+func (c *fbCheck) field(t flatbuffers.Table) {
+	c.depth++
+	defer func() { c.depth-- }()
+	if c.depth > 64 {
+		panic("fields nested too deep")
+	}
+	c.vector(t, 0, 1) // name
+	if typ, ok := c.child(t, 3); ok {
+		switch t.GetByteSlot(flatbuffers.VOffsetT(4+2*2), 0) {
+		case fbTypeTimestamp:
+			c.vector(typ, 1, 1) // timezone
+		case fbTypeUnion:
+			c.vector(typ, 1, 4) // type ids
+		}
+	}
+	c.child(t, 4) // dictionary encoding
+	c.tables(t, 5, c.field)
+	c.tables(t, 6, c.keyValue)
+}

@@ -50,7 +50,7 @@ func main() {
 // the truth's learner and item order.
 type estimates struct {
 	theta, eps, epsSD, b []float64
-	seconds             float64
+	seconds              float64
 }
 
 func run(nLearners, nAttempts int, seed uint64, script string, skipR bool) error {

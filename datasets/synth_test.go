@@ -12,6 +12,14 @@ import (
 // from a pool with 0-3 skills each, support flags derived from the outcome
 // the way the schema defines them, and some unknown optional fields.
 func synthAttempts(n int, seed uint64, groups int) []Attempt {
+	out, _ := synthAttemptsFrom(n, seed, groups, 0)
+	return out
+}
+
+// synthAttemptsFrom is synthAttempts with learners numbered from first; it
+// returns the next unused learner number, so that chunks can be
+// concatenated into one consistent log.
+func synthAttemptsFrom(n int, seed uint64, groups int, first int) ([]Attempt, int) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	const items = 5000
 	itemSkills := make([][]string, items)
@@ -21,7 +29,7 @@ func synthAttempts(n int, seed uint64, groups int) []Attempt {
 		}
 	}
 	out := make([]Attempt, n)
-	learner, seq := 0, int64(0)
+	learner, seq := first, int64(0)
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range out {
 		if rng.IntN(200) == 0 {
@@ -67,7 +75,7 @@ func synthAttempts(n int, seed uint64, groups int) []Attempt {
 		}
 		out[i] = a
 	}
-	return out
+	return out, learner + 1
 }
 
 // synthLog returns synthAttempts as a Log with group columns group_0...

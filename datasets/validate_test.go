@@ -89,7 +89,9 @@ func writeRaw(t *testing.T, path string, fields []rawField, version string, rows
 	}
 }
 
-func with(extra ...rawField) []rawField { return append(append([]rawField(nil), required...), extra...) }
+func with(extra ...rawField) []rawField {
+	return append(append([]rawField(nil), required...), extra...)
+}
 
 // twoRows is a valid two-attempt body for the required columns plus
 // whatever a case adds.

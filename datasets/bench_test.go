@@ -1,0 +1,156 @@
+package datasets
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// benchFiles caches the generated benchmark logs for the whole process.
+type benchFiles struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+var bench benchFiles
+
+// TestMain removes the benchmark logs when the test binary exits.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bench.dir != "" {
+		os.RemoveAll(bench.dir)
+	}
+	os.Exit(code)
+}
+
+// benchLog returns the path of a generated Parquet log of rows attempts
+// with one group column, written once per process through Writer.Write.
+func benchLog(b *testing.B, rows int) string {
+	bench.once.Do(func() { bench.dir, bench.err = os.MkdirTemp("", "zpd-bench-") })
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	path := filepath.Join(bench.dir, fmt.Sprintf("log-%d.parquet", rows))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	w, err := Create(path, WriteOptions{Groups: []string{"group_0"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const chunk = 500_000
+	learner := 0
+	for done := 0; done < rows; done += chunk {
+		var as []Attempt
+		as, learner = synthAttemptsFrom(min(chunk, rows-done), uint64(done), 1, learner)
+		for i := range as {
+			if err := w.Write(&as[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+func benchmarkReadLog(b *testing.B, rows int) {
+	path := benchLog(b, rows)
+	b.ResetTimer()
+	for range b.N {
+		l, err := ReadLog(path, ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if l.Len() != rows {
+			b.Fatalf("read %d rows, want %d", l.Len(), rows)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkReadLog1M(b *testing.B)  { benchmarkReadLog(b, 1_000_000) }
+func BenchmarkReadLog10M(b *testing.B) { benchmarkReadLog(b, 10_000_000) }
+
+// BenchmarkWrite measures Writer.Write throughput, the simulator's path:
+// b.N attempts through one writer, cycling over a pregenerated million.
+func BenchmarkWrite(b *testing.B) {
+	as := synthAttempts(1_000_000, 1, 1)
+	path := filepath.Join(b.TempDir(), "log.parquet")
+	w, err := Create(path, WriteOptions{Groups: []string{"group_0"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Abort()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := w.Write(&as[i%len(as)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkWriteLog measures the columnar WriteLog path on 1M attempts.
+func BenchmarkWriteLog(b *testing.B) {
+	l := synthLog(1_000_000, 1, 1)
+	path := filepath.Join(b.TempDir(), "log.parquet")
+	b.ResetTimer()
+	for range b.N {
+		w, err := Create(path, WriteOptions{Groups: l.GroupNames})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := w.WriteLog(l); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(l.Len())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkReaderStream10M streams a 10M-row log through Reader and
+// reports the peak live heap, sampled after every batch, to show memory
+// stays flat (bounded by the batch and row-group sizes, not the log).
+func BenchmarkReaderStream10M(b *testing.B) {
+	path := benchLog(b, 10_000_000)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	peak := uint64(0)
+	b.ResetTimer()
+	for range b.N {
+		r, err := Open(path, ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows, batches := 0, 0
+		for r.Next() {
+			rows += int(r.Record().NumRows())
+			if batches++; batches%16 == 0 {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapAlloc)
+			}
+		}
+		if err := r.Err(); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+		if rows != 10_000_000 {
+			b.Fatalf("streamed %d rows", rows)
+		}
+	}
+	b.ReportMetric(float64(10_000_000)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peak-min(peak, base))/(1<<20), "peak-heap-MB")
+}

@@ -44,7 +44,7 @@ type Reader struct {
 // separating fields by sep. With quotes, fields may be enclosed in double
 // quotes as in RFC 4180 ("" is a quote, quoted fields may span lines).
 func NewReader(r io.Reader, name string, sep byte, quotes bool) *Reader {
-	return &Reader{name: name, br: bufio.NewReaderSize(r, 256<<10), sep: sep, quotes: quotes, max: DefaultMaxRecordBytes}
+	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10), sep: sep, quotes: quotes, max: DefaultMaxRecordBytes}
 }
 
 // Name returns the file name used in errors.

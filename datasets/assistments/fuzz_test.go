@@ -70,6 +70,9 @@ func checkAttempt(t *testing.T, a, prev *datasets.Attempt, groups int) {
 	if a.HintsUsed < 0 || a.Retries < 0 || a.HintsAvailable < datasets.Unknown || a.ResponseMS < 0 {
 		t.Fatalf("negative count or time: %+v", a)
 	}
+	if a.Independent && a.Scaffolded {
+		t.Fatalf("independent and scaffolded: %+v", a)
+	}
 	if a.Supported == a.AnswerGiven {
 		t.Fatalf("supported and answer given must differ in ASSISTments: %+v", a)
 	}

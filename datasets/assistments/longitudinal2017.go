@@ -247,14 +247,16 @@ func fill2017(a *datasets.Attempt, r *row2017, ids *idTables, sum *datasets.Impo
 	}
 	a.Time = time.UnixMilli(r.startMS).UTC()
 	first := r.tries == 1 && r.hints == 0 && r.flags&flagHint == 0 // the learner's first, unaided response
-	a.Independent = r.correct == 1 && first
 	bottom := r.flags&flagBottom != 0
 	a.AnswerGiven = bottom || (r.total > 0 && r.hints >= r.total)
 	a.Supported = !a.AnswerGiven
 	a.HintsUsed = r.hints
 	a.HintsAvailable = r.total
 	a.Retries = max(r.tries-1, 0)
+	// A scaffolding sub-question is reached only after the main problem
+	// was missed or help was asked for: support, so never independent.
 	a.Scaffolded = r.flags&flagOriginal == 0 || r.flags&flagScaffold != 0
+	a.Independent = r.correct == 1 && first && !a.Scaffolded
 	a.ResponseMS = math.NaN()
 	if first {
 		a.ResponseMS = math.Round(r.tookMS) // the export's seconds carry float noise

@@ -11,7 +11,8 @@ const header2017 = "studentId,MiddleSchoolId,InferredGender,action_num,skill,pro
 
 func TestLongitudinal2017Labels(t *testing.T) {
 	// Expected values by hand from docs/importers.md: I = correct on the
-	// first, unaided response (attemptCount 1, hintCount 0, hint 0);
+	// first, unaided response (attemptCount 1, hintCount 0, hint 0) to a
+	// main problem (not C);
 	// G = bottomHint or hintCount >= hintTotal > 0; S = !G;
 	// C = original 0 or scaffold 1; response time only on a first response.
 	text := header2017 +
@@ -19,6 +20,7 @@ func TestLongitudinal2017Labels(t *testing.T) {
 		"7,2,Female,200,area,12,1100000000,1100000005,5,0,1,0,0,3,0,0,1,0.5\n" + // same time, earlier action_num
 		"7,2,Female,400,noskill,13,1100000100,1100000109,9,0,0,1,3,3,0,1,2,0.5\n" + // bottom-out hint in scaffolding
 		"7,2,Female,500,area,14,1100000200,1100000204,4,1,1,0,2,4,0,0,1,0.5\n" + // right after two hints
+		"7,2,Female,600,area,16,1100000300,1100000302,2,1,0,0,0,0,1,0,1,0.5\n" + // right first time in scaffolding
 		"10,,,100,,15,1000000000,1000000003,3,1,0,0,0,0,1,0,3,0.5\n" + // scaffolding request, third response
 		"7,2,Female,300,area,11,1100000000,1100000010,10.0,1,1,0,0,3,0,0,1,0.5\n" // exact duplicate
 	sum, got, err := importText(t, New2017(), text)
@@ -31,8 +33,9 @@ func TestLongitudinal2017Labels(t *testing.T) {
 		"7#1 11 [area] IS.. hints=0/3 retries=0 ms=10000 t=2004-11-09T11:33:20.000 groups=2|Female",
 		"7#2 13 [] ..CG hints=3/3 retries=1 ms=NaN t=2004-11-09T11:35:00.000 groups=2|Female",
 		"7#3 14 [area] .S.. hints=2/4 retries=0 ms=NaN t=2004-11-09T11:36:40.000 groups=2|Female",
+		"7#4 16 [area] .SC. hints=0/0 retries=0 ms=2000 t=2004-11-09T11:38:20.000 groups=2|Female",
 	})
-	if sum.RowsRead != 6 || sum.AttemptsWritten != 5 || sum.DuplicateRows != 1 || sum.RowsCollapsed != 1 {
+	if sum.RowsRead != 7 || sum.AttemptsWritten != 6 || sum.DuplicateRows != 1 || sum.RowsCollapsed != 1 {
 		t.Errorf("summary %+v", sum)
 	}
 	checkBalance(t, sum)
@@ -96,8 +99,8 @@ func TestLongitudinal2017SharedSample(t *testing.T) {
 		schools[l.Groups[0][i]] = true
 		genders[l.Groups[1][i]] = true
 	}
-	if independent != 780 || given != 741 || scaffolded != 2299 || tagged != 3169-278 {
-		t.Errorf("independent %d, answer given %d, scaffolded %d, with skill %d; want 780, 741, 2299, 2891",
+	if independent != 340 || given != 741 || scaffolded != 2299 || tagged != 3169-278 {
+		t.Errorf("independent %d, answer given %d, scaffolded %d, with skill %d; want 340, 741, 2299, 2891",
 			independent, given, scaffolded, tagged)
 	}
 	if want := map[string]bool{"1": true, "2": true, "3": true, "4": true}; !maps.Equal(schools, want) {

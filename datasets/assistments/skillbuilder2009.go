@@ -199,8 +199,9 @@ func emit2009(ctx context.Context, rows *ingest.Rows[row2009], groups *ingest.Ro
 			for hi < len(learner) && rows.At(learner[hi]).order == rows.At(learner[lo]).order {
 				hi++
 			}
-			skills = collapse2009(rows, learner[lo:hi], skills[:0], sum)
-			fill2009(&a, rows.At(learner[lo]), ids, sum)
+			var ms float64
+			skills, ms = collapse2009(rows, learner[lo:hi], skills[:0], sum)
+			fill2009(&a, rows.At(learner[lo]), ms, ids, sum)
 			for g := range a.Groups {
 				a.Groups[g] = ""
 				if groups.Len() > 0 {
@@ -224,14 +225,19 @@ func emit2009(ctx context.Context, rows *ingest.Rows[row2009], groups *ingest.Ro
 }
 
 // collapse2009 counts what merging the rows of one attempt hides and returns
-// their skills appended to skills.
-func collapse2009(rows *ingest.Rows[row2009], group []int32, skills []int32, sum *datasets.ImportSummary) []int32 {
+// their skills appended to skills, and the first known ms_first_response
+// (pandas' groupby first() skips missing values, so the reference does too).
+func collapse2009(rows *ingest.Rows[row2009], group []int32, skills []int32, sum *datasets.ImportSummary) ([]int32, float64) {
 	first := rows.At(group[0])
 	inconsistent := false
+	ms := math.NaN()
 	for j, i := range group {
 		r := rows.At(i)
 		if r.skill >= 0 {
 			skills = append(skills, r.skill)
+		}
+		if math.IsNaN(ms) {
+			ms = r.ms
 		}
 		if j == 0 {
 			continue
@@ -250,7 +256,7 @@ func collapse2009(rows *ingest.Rows[row2009], group []int32, skills []int32, sum
 	if inconsistent {
 		sum.InconsistentGroups++
 	}
-	return skills
+	return skills, ms
 }
 
 // sameFields2009 compares the fields the reference checks for consistency
@@ -288,9 +294,9 @@ const (
 	noteNegativeMS     = "negative ms_first_response: response time unknown"
 )
 
-// fill2009 sets a from the first row of an attempt, applying the protocol's
-// labels.
-func fill2009(a *datasets.Attempt, r *row2009, ids *idTables, sum *datasets.ImportSummary) {
+// fill2009 sets a from the first row of an attempt and its first known
+// response time ms, applying the protocol's labels.
+func fill2009(a *datasets.Attempt, r *row2009, ms float64, ids *idTables, sum *datasets.ImportSummary) {
 	a.Learner = ids.users.Name(r.user)
 	a.Item = ids.items.Name(r.item)
 	a.Seq = r.order
@@ -303,7 +309,7 @@ func fill2009(a *datasets.Attempt, r *row2009, ids *idTables, sum *datasets.Impo
 	// Problems without hints answer a wrong response or a help request by
 	// leading the learner through scaffolding sub-questions.
 	a.Scaffolded = r.total == 0 && r.correct != 1
-	a.ResponseMS = r.ms
+	a.ResponseMS = ms
 	a.Difficulty = math.NaN()
 	if r.tries == 0 {
 		sum.Note(noteNoResponse)
@@ -323,7 +329,7 @@ func fill2009(a *datasets.Attempt, r *row2009, ids *idTables, sum *datasets.Impo
 	if r.total == 0 && r.hints > 0 {
 		sum.Note(noteHintsNoTotal)
 	}
-	if r.ms < 0 {
+	if ms < 0 {
 		a.ResponseMS = math.NaN()
 		sum.Note(noteNegativeMS)
 	}

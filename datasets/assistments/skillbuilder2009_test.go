@@ -75,6 +75,23 @@ func TestSkillBuilder2009Collapse(t *testing.T) {
 	}
 }
 
+func TestSkillBuilder2009FirstKnownResponseTime(t *testing.T) {
+	// The reference takes each field's first non-missing value in the group
+	// (pandas' groupby first()); only ms_first_response may be missing.
+	text := header2009 +
+		"1,10,100,A,1,,1,0,3\n" +
+		"1,10,100,B,1,4000,1,0,3\n" + // inconsistent: 4000 vs missing
+		"1,10,100,C,1,5000,1,0,3\n"
+	sum, got, err := importText(t, New2009(), text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, got, []string{"1#10 100 [A,B,C] IS.. hints=0/3 retries=0 ms=4000 groups=||"})
+	if sum.InconsistentGroups != 1 {
+		t.Errorf("%d inconsistent groups, want 1", sum.InconsistentGroups)
+	}
+}
+
 func TestSkillBuilder2009Rejects(t *testing.T) {
 	text := header2009 +
 		"1,10,100,A,1,5000,1,0,3\n" +

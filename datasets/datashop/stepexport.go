@@ -164,6 +164,7 @@ const (
 	noteCFAHinted
 	noteCFANoCorrect
 	noteNegativeResp
+	noteCFARetried
 )
 
 // noteName returns the ImportSummary.Anomalies reason of a note bit.
@@ -177,6 +178,8 @@ func noteName(bit uint8) string {
 		return "Correct First Attempt 1 with Corrects 0: supported"
 	case noteNegativeResp:
 		return "First Transaction Time before Step Start Time: response time unknown"
+	case noteCFARetried:
+		return "Correct First Attempt 1 with Incorrects > 0: independent, retries as exported"
 	}
 	return fmt.Sprintf("note %d", bit)
 }
@@ -235,6 +238,9 @@ func (p *parser) parse(c *columns, ids *idTables, item *[]byte) row {
 	}
 	if r.cfa && r.hints > 0 {
 		r.notes |= noteCFAHinted
+	}
+	if r.cfa && r.incorrects > 0 {
+		r.notes |= noteCFARetried
 	}
 	if r.cfa && r.corrects == 0 {
 		r.notes |= noteCFANoCorrect

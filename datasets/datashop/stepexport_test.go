@@ -176,7 +176,7 @@ func TestStepExportSharedFile(t *testing.T) {
 		t.Errorf("independent %d, supported %d, untagged %d, retries %d, hints %d; want 13602, 17547, 3519, 9102, 2292",
 			independent, supported, untagged, retries, hints)
 	}
-	want := map[string]int64{noteName(noteNoStart): 51, noteName(noteCFAHinted): 46}
+	want := map[string]int64{noteName(noteNoStart): 51, noteName(noteCFAHinted): 46, noteName(noteCFARetried): 126}
 	if !maps.Equal(sum.Anomalies, want) {
 		t.Errorf("anomalies %v, want %v", sum.Anomalies, want)
 	}

@@ -39,3 +39,24 @@ func BenchmarkFit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLikelihood measures one pass of the objective (gradient and
+// curvature, no value) over 100k simulated attempts.
+func BenchmarkLikelihood(b *testing.B) {
+	sc := defaultSim()
+	sc.Learners, sc.Attempt, sc.Items, sc.Skills = 1000, 100, 2000, 50
+	sc.Gamma = [3]float64{0.005, 0.05, 0.02}
+	log, _ := simulate(sc)
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			cfg := DefaultConfig()
+			fitting, _ := splitValidation(log, 0, 0)
+			d := newDesign(log, log.Histories(), fitting, cfg)
+			f := newFitter(d, cfg, threads)
+			for b.Loop() {
+				f.obj.likelihood(f.x, f.gl, false, true)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(log.Len()), "ns/attempt")
+		})
+	}
+}

@@ -156,6 +156,9 @@ const (
 	// hyperStart starts the variance updates earlier once the predicted
 	// decrease per attempt falls below it.
 	hyperStart = 1e-3
+	// rateCurvEvery is how often (in iterations) the learning rates'
+	// curvature is refreshed.
+	rateCurvEvery = 4
 	// checkEvery is how often (in iterations) progress and the validation
 	// loss are checked.
 	checkEvery = 10
@@ -168,7 +171,7 @@ const (
 // cfg.HyperTolerance, at cfg.MaxIterations, or when check says so.
 func (f *fitter) run(ctx context.Context, check func() (bool, error)) error {
 	o := f.obj
-	o.likelihood(f.x, f.gl, false)
+	o.likelihood(f.x, f.gl, false, true)
 	rows := float64(max(f.d.rows(), 1))
 	for f.iter = 0; f.iter < f.cfg.MaxIterations; f.iter++ {
 		if err := ctx.Err(); err != nil {
@@ -232,7 +235,7 @@ func (f *fitter) lineSearch(slope float64) bool {
 		for i := range f.x {
 			f.x1[i] = f.x[i] + step*f.dir[i]
 		}
-		f.obj.likelihood(f.x1, f.gl1, false)
+		f.obj.likelihood(f.x1, f.gl1, false, f.iter%rateCurvEvery == 0)
 		f.fullGradient(f.x1, f.gl1, f.g1)
 		d1 := dot(f.g1, f.dir)
 		if d1 <= 0.5*-slope && !math.IsNaN(d1) {
@@ -297,8 +300,8 @@ func (f *fitter) updateHyper() float64 {
 		}
 		bBar, dBar := skillMeans(x, lay, d.itemSkills[d.itemSkillStart[j]:d.itemSkillStart[j+1]])
 		rb, rd := x[lay.items+2*j]-bBar, x[lay.items+2*j+1]-dBar
-		sb += rb*rb + 1/(shCurv[lay.items+2*j-lay.shared]+1/h.varB)
-		sd += rd*rd + 1/(shCurv[lay.items+2*j+1-lay.shared]+1/h.varD)
+		sb += rb*rb + 1/(shCurv[lay.items+2*j-lay.shared]+1/old.varB)
+		sd += rd*rd + 1/(shCurv[lay.items+2*j+1-lay.shared]+1/old.varD)
 		nb++
 	}
 	if nb > 0 {
@@ -308,22 +311,19 @@ func (f *fitter) updateHyper() float64 {
 		}
 	}
 	// skill means and skill learning deviations
-	skillPrec := d.skillPin
-	var sBeta, sDelt, nK float64
+	var sBeta, sDelt, nK, nRate float64
 	var sRate [nFeatures]float64
-	var nRate float64
 	for k := 0; k < d.nSkills; k++ {
-		if skillPrec[k] > 0 {
+		if pin := d.skillPin[k]; pin > 0 {
 			b, dl := x[lay.skills+2*k], x[lay.skills+2*k+1]
-			sBeta += b*b + 1/(skillPrec[k]/old.varB+1/old.varBeta)
-			sDelt += dl*dl + 1/(skillPrec[k]/old.varD+1/old.varDelt)
+			sBeta += b*b + 1/(pin/old.varB+1/old.varBeta)
+			sDelt += dl*dl + 1/(pin/old.varD+1/old.varDelt)
 			nK++
 		}
 		if d.skillEntries[k] > 0 {
 			for c := 0; c < nFeatures; c++ {
 				i := lay.skillRates + nFeatures*k + c
-				v := x[i]
-				sRate[c] += v*v + 1/(shCurv[i-lay.shared]+1/old.varRate[c])
+				sRate[c] += x[i]*x[i] + 1/(shCurv[i-lay.shared]+1/old.varRate[c])
 			}
 			nRate++
 		}
@@ -360,15 +360,15 @@ func relax(old, em, floor float64) float64 {
 const maxCorr = 0.98
 
 // hyperChange is the largest change of a prior SD between a and b, in
-// logits (learning-rate SDs count per 10 units of practice), or of the
-// prior correlation.
+// logits (learning-rate SDs per unit of their feature), or of the prior
+// correlation.
 func hyperChange(a, b *hyper) float64 {
 	pairs := [][3]float64{
 		{a.cov[0][0], b.cov[0][0], 1}, {a.cov[1][1], b.cov[1][1], 1},
 		{a.varB, b.varB, 1}, {a.varD, b.varD, 1}, {a.varBeta, b.varBeta, 1}, {a.varDelt, b.varDelt, 1},
 	}
 	for c := range a.varRate {
-		pairs = append(pairs, [3]float64{a.varRate[c], b.varRate[c], 10})
+		pairs = append(pairs, [3]float64{a.varRate[c], b.varRate[c], 1})
 	}
 	m := 0.0
 	for _, p := range pairs {

@@ -99,7 +99,7 @@ func splitLearners(d *design, threads int) [][2]int {
 // eval writes the gradient of the negative log posterior at x into g and
 // returns its value.
 func (o *objective) eval(x, g []float64) float64 {
-	f := o.likelihood(x, g, true)
+	f := o.likelihood(x, g, true, true)
 	f += o.prior(x, g)
 	o.mask(g)
 	return f
@@ -108,27 +108,37 @@ func (o *objective) eval(x, g []float64) float64 {
 // likelihood writes the gradient of the negative log likelihood at x into g
 // (every component) and the curvature into o.ucurv and o.shCurv. It returns
 // the negative log likelihood when withValue, else 0 (the optimiser's line
-// search needs only gradients, which saves a logarithm per stage).
-func (o *objective) likelihood(x, g []float64, withValue bool) float64 {
+// search needs only gradients, which saves a logarithm per stage). The
+// curvature of the learning rates costs as much as their gradient and only
+// scales the preconditioner and the variance step, so it is refreshed only
+// when rateCurv (o.shCurv keeps the previous values otherwise).
+func (o *objective) likelihood(x, g []float64, withValue, rateCurv bool) float64 {
 	o.evals++
 	var wg sync.WaitGroup
 	for w := range o.chunks {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			o.nll[w] = o.work(w, x, g, withValue)
+			o.nll[w] = o.work(w, x, g, withValue, rateCurv)
 		}(w)
 	}
 	wg.Wait()
 	f := 0.0
 	sh := g[o.lay.shared:]
+	lo, hi := o.lay.skillRates-o.lay.shared, o.lay.mean-o.lay.shared // learning-rate block
 	copy(sh, o.bufs[0])
-	copy(o.shCurv, o.curvs[0])
+	copy(o.shCurv[:lo], o.curvs[0][:lo])
+	if rateCurv {
+		copy(o.shCurv[lo:hi], o.curvs[0][lo:hi])
+	}
 	f += o.nll[0]
 	for w := 1; w < len(o.chunks); w++ {
 		f += o.nll[w]
 		axpy(1, o.bufs[w], sh)
-		axpy(1, o.curvs[w], o.shCurv)
+		axpy(1, o.curvs[w][:lo], o.shCurv[:lo])
+		if rateCurv {
+			axpy(1, o.curvs[w][lo:hi], o.shCurv[lo:hi])
+		}
 	}
 	return f
 }
@@ -136,7 +146,7 @@ func (o *objective) likelihood(x, g []float64, withValue bool) float64 {
 // logistic returns σ(η) and, when withValue, softplus(η) = log(1+e^η), from
 // one exp.
 func logistic(eta float64, withValue bool) (p, sp float64) {
-	e := math.Exp(-math.Abs(eta))
+	e := expNeg(-math.Abs(eta))
 	if eta >= 0 {
 		p = 1 / (1 + e)
 		if withValue {
@@ -154,11 +164,15 @@ func logistic(eta float64, withValue bool) (p, sp float64) {
 // work accumulates the likelihood terms of worker w's learners: learner
 // gradients and curvature straight into g and o.ucurv, shared ones into the
 // worker's buffers.
-func (o *objective) work(w int, x, g []float64, withValue bool) float64 {
+func (o *objective) work(w int, x, g []float64, withValue, rateCurv bool) float64 {
 	d, lay := o.d, o.lay
 	buf, cbuf := o.bufs[w], o.curvs[w]
 	clear(buf)
-	clear(cbuf)
+	if rateCurv {
+		clear(cbuf)
+	} else {
+		clear(cbuf[:lay.skillRates-lay.shared])
+	}
 	sh := lay.shared
 	learning, skillLearning := o.cfg.Learning, o.cfg.Learning && o.cfg.SkillLearning
 	rates := x[lay.rates : lay.rates+nFeatures]
@@ -217,15 +231,22 @@ func (o *objective) work(w int, x, g []float64, withValue bool) float64 {
 				for e := e0; e < e1; e++ {
 					f := &d.entF[e]
 					kr := lay.skillRates + nFeatures*int(d.entSkill[e]) - sh
-					sg, sc := buf[kr:][:nFeatures], cbuf[kr:][:nFeatures]
+					sg := buf[kr:][:nFeatures]
 					for c, v := range f {
-						fv := float64(v)
-						gc, cc := wt*fv, ct*fv*fv
+						gc := wt * float64(v)
 						gr[c] += gc
-						cr[c] += cc
 						if skillLearning {
 							sg[c] += gc
-							sc[c] += cc
+						}
+					}
+					if rateCurv {
+						sc := cbuf[kr:][:nFeatures]
+						for c, v := range f {
+							cc := ct * float64(v) * float64(v)
+							cr[c] += cc
+							if skillLearning {
+								sc[c] += cc
+							}
 						}
 					}
 				}

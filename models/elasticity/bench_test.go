@@ -3,6 +3,7 @@ package elasticity
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 )
 
@@ -15,6 +16,7 @@ func benchFit(b *testing.B, learners, attempts int, cfg Config) {
 	log, _ := simulate(sc)
 	b.ResetTimer()
 	var rounds, evals int
+	cpu := cpuSeconds()
 	for b.Loop() {
 		fitting, _ := splitValidation(log, 0, 0)
 		d := newDesign(log, log.Histories(), fitting, cfg)
@@ -26,6 +28,7 @@ func benchFit(b *testing.B, learners, attempts int, cfg Config) {
 	}
 	b.ReportMetric(float64(log.Len())*float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
 	b.ReportMetric(float64(rounds), "iterations")
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(evals), "evals")
 }
 
@@ -59,4 +62,46 @@ func BenchmarkLikelihood(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(log.Len()), "ns/attempt")
 		})
 	}
+}
+
+// BenchmarkScore scores a 50-attempt history and forecasts one item: the
+// server's and the evaluation's unit of work. Goal: ≤ 20 µs, 0 allocs.
+func BenchmarkScore(b *testing.B) {
+	m := handModel(b)
+	h := benchHistory(50)
+	s := NewScorer(m)
+	skills := []int32{0}
+	s.Score(h)
+	b.ReportAllocs()
+	cpu := cpuSeconds()
+	for b.Loop() {
+		s.Score(h)
+		s.Readiness(1, skills)
+	}
+	b.ReportMetric((cpuSeconds()-cpu)*1e9/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkFit10M fits 10 million simulated attempts (100,000 learners × 100,
+// 20,000 items, 500 skills, learning on) with the default configuration and
+// reports attempts/s and the process's peak RSS (which includes the
+// simulated datasets.Log itself). Run alone:
+//
+//	go test -run XXX -bench Fit10M -benchtime 1x ./models/elasticity
+func BenchmarkFit10M(b *testing.B) {
+	sc := defaultSim()
+	sc.Learners, sc.Attempt, sc.Items, sc.Skills = 100000, 100, 20000, 500
+	sc.Gamma = [3]float64{0.005, 0.05, 0.02}
+	log, _ := simulate(sc)
+	runtime.GC()
+	cfg := DefaultConfig()
+	b.ResetTimer()
+	cpu := cpuSeconds()
+	for b.Loop() {
+		if _, err := Fit(context.Background(), log, cfg, 1, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(log.Len())*float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+	b.ReportMetric(peakRSSMB(), "peakRSS_MB")
 }

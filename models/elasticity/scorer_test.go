@@ -336,35 +336,3 @@ func TestModelConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
-
-func BenchmarkScore(b *testing.B) {
-	m := handModel(b)
-	h := benchHistory(50)
-	s := NewScorer(m)
-	skills := []int32{0}
-	b.ReportAllocs()
-	for b.Loop() {
-		s.Score(h)
-		s.Readiness(1, skills)
-	}
-}
-
-func TestExpNeg(t *testing.T) {
-	worst := 0.0
-	for x := 0.0; x > -745; x -= 0.0137 {
-		want, got := math.Exp(x), expNeg(x)
-		if want < 1e-300 {
-			if got > 1e-300 {
-				t.Errorf("expNeg(%v) = %v, want ≈ 0", x, got)
-			}
-			continue
-		}
-		worst = math.Max(worst, math.Abs(got-want)/want)
-	}
-	if worst > 1e-15 {
-		t.Errorf("expNeg: worst relative error %g", worst)
-	}
-	if expNeg(0) != 1 {
-		t.Errorf("expNeg(0) = %v", expNeg(0))
-	}
-}

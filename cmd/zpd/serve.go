@@ -1,0 +1,79 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zpd-project/zpd/serve"
+)
+
+func newServeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve --model MODELDIR",
+		Short: "Serve a model over HTTP: scores, readiness and next items for learners",
+		Long: `serve loads an elasticity model artifact (zpd train --family elasticity) and
+answers scoring requests over HTTP: POST /v1/score and /v1/score/batch, GET
+/v1/model, the KServe v2 inference protocol under /v2, /healthz, /readyz,
+/metrics and /openapi.json (docs/serve.md).
+
+Scoring routes need "Authorization: Bearer <key>" with a key from api_keys
+(ZPD_SERVE_API_KEYS, comma-separated); /admin/reload needs one of admin_keys
+(ZPD_SERVE_ADMIN_KEYS). With no key configured serve refuses to start unless
+--insecure is given. SIGHUP or POST /admin/reload reloads the artifact;
+SIGTERM drains in-flight requests and exits. Logs are JSON lines on stderr.`,
+		Example: `  ZPD_SERVE_API_KEYS=secret zpd serve --model models/as2009 --addr :8080
+  zpd serve --config configs/serve.yaml --model models/sim
+  zpd serve --model models/sim --insecure   # local experiments only`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := serve.DefaultConfig()
+			if err := loadConfig(cmd, "serve", &cfg); err != nil {
+				return err
+			}
+			return runServe(cmd, cfg)
+		},
+	}
+	d := serve.DefaultConfig()
+	f := cmd.Flags()
+	f.String("model", "", "model artifact directory to serve")
+	f.String("addr", d.Addr, "listen address, host:port")
+	f.String("name", d.Name, "model name in the KServe v2 routes")
+	f.Bool("insecure", false, "serve without API keys (every route open)")
+	f.StringSlice("api-keys", nil, "API keys for the scoring routes; prefer ZPD_SERVE_API_KEYS or the config file (flags show in ps)")
+	f.StringSlice("admin-keys", nil, "admin keys for /admin routes; prefer ZPD_SERVE_ADMIN_KEYS or the config file")
+	f.Int64("max-body-bytes", d.MaxBodyBytes, "largest request body on /v1/score")
+	f.Int64("max-batch-body-bytes", d.MaxBatchBodyBytes, "largest request body on /v1/score/batch and /v2 inference")
+	f.Int("max-attempts", d.MaxAttempts, "most attempts per learner")
+	f.Int("max-candidates", d.MaxCandidates, "most candidate items per learner")
+	f.Int("max-batch-learners", d.MaxBatchLearners, "most learners per batch")
+	f.Duration("read-timeout", d.ReadTimeout, "time to read a whole request")
+	f.Duration("read-header-timeout", d.ReadHeaderTimeout, "time to read request headers")
+	f.Duration("write-timeout", d.WriteTimeout, "time to write a response")
+	f.Duration("idle-timeout", d.IdleTimeout, "keep-alive idle time")
+	f.Duration("shutdown-timeout", d.ShutdownTimeout, "time in-flight requests get to finish on shutdown")
+	f.Int("recommendations", d.Recommendations, "next items recommended when a request does not say")
+	f.Int("mastery-check-every", d.MasteryCheckEvery, "every k-th recommendation is a mastery check (0: none)")
+	f.Bool("access-log", d.AccessLog, "log every request (errors are logged regardless)")
+	f.String("log-level", d.LogLevel, "debug, info, warn or error")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, cfg serve.Config) error {
+	logger, err := serve.NewLogger(cfg, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	srv, err := serve.New(cfg, serve.Options{Logger: logger, BuildVersion: version})
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go srv.ReloadOn(ctx, hup)
+	return srv.Run(ctx)
+}

@@ -1,0 +1,228 @@
+// Package pathway chooses a learner's next items from their scored
+// readiness: stretch items aimed at the point of difficulty (the hardest
+// difficulty the learner still reaches with support), with a mastery check
+// near the ZAD edge every k recommendations.
+//
+// Everything here is a pure function of a learner's readiness for candidate
+// items (from elasticity.Scorer.Readiness, or ReadinessAt for items known
+// only by a difficulty) and the model's thresholds, so the HTTP server and
+// batch scoring share one recommendation logic.
+package pathway
+
+import (
+	"math"
+
+	"github.com/zpd-project/zpd/models/elasticity"
+)
+
+// Kind is why an item was recommended.
+type Kind uint8
+
+// Kinds of recommendation.
+const (
+	// Stretch aims at the point of difficulty: the item whose P(success
+	// with support) is nearest the model's reach threshold, inside the ZPD
+	// when possible.
+	Stretch Kind = iota
+	// MasteryCheck aims at the ZAD edge: the item whose P(independent
+	// success) is nearest the mastery threshold, to confirm that the learner
+	// still manages alone what the model says they master.
+	MasteryCheck
+)
+
+// String names the kind.
+func (k Kind) String() string {
+	if k == MasteryCheck {
+		return "mastery_check"
+	}
+	return "stretch"
+}
+
+// MarshalText encodes the kind as its name.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Reasons given with recommendations. They are constants (the numbers that
+// back them are in the candidate's readiness) so recommending does not
+// allocate.
+const (
+	ReasonStretchZPD      = "in the ZPD, nearest the point of difficulty: reachable with support, not yet alone"
+	ReasonStretchBeyond   = "no candidate left in the ZPD; the least far beyond the point of difficulty"
+	ReasonStretchMastered = "every candidate left is mastered; the hardest of them"
+	ReasonCheckMastered   = "mastery check: a mastered item nearest the ZAD edge, to confirm independent success"
+	ReasonCheckNearest    = "mastery check: no mastered candidate left; the item nearest the ZAD edge"
+)
+
+// Options shape a list of recommendations.
+type Options struct {
+	// Count is how many items to recommend (at most the candidates).
+	Count int
+	// MasteryCheckEvery makes every k-th recommendation a mastery check
+	// (k = MasteryCheckEvery); 0 turns mastery checks off.
+	MasteryCheckEvery int
+	// Served is how many recommendations the learner was already given in
+	// this pathway, so the mastery-check cadence carries across calls: the
+	// first recommendation returned is number Served+1.
+	Served int
+	// Mastery and Reach are the model's thresholds: P(independent success)
+	// that counts as mastered, P(success with support) that counts as
+	// reachable (elasticity.Config.Mastery and Reach).
+	Mastery, Reach float64
+}
+
+// OptionsFor returns Options with the thresholds of the model m.
+func OptionsFor(m *elasticity.Model, count, masteryCheckEvery int) Options {
+	c := m.Params().Config
+	return Options{Count: count, MasteryCheckEvery: masteryCheckEvery, Mastery: c.Mastery, Reach: c.Reach}
+}
+
+// Recommendation is one recommended item.
+type Recommendation struct {
+	// Candidate indexes the readiness slice passed to Recommend.
+	Candidate int
+	Kind      Kind
+	// Position is the recommendation's number in the learner's pathway
+	// (Options.Served + 1 for the first one returned).
+	Position int
+	Reason   string
+}
+
+// IsMasteryCheck reports whether recommendation number position (counting
+// from 1) is a mastery check under every-k cadence.
+func IsMasteryCheck(position, every int) bool {
+	return every > 0 && position > 0 && position%every == 0
+}
+
+// Recommend returns up to opts.Count recommendations from the candidates
+// whose readiness is cands, each candidate at most once, in the order to
+// give them. It appends to dst (which may be nil) so callers can reuse a
+// buffer. Ties go to the earlier candidate, so the result is deterministic.
+func Recommend(dst []Recommendation, cands []elasticity.Readiness, opts Options) []Recommendation {
+	n := min(opts.Count, len(cands))
+	if n <= 0 {
+		return dst
+	}
+	first := len(dst)
+	reachLogit, masteryLogit := logit(opts.Reach), logit(opts.Mastery)
+	for i := range n {
+		pos := opts.Served + i + 1
+		taken := dst[first:]
+		var r Recommendation
+		if IsMasteryCheck(pos, opts.MasteryCheckEvery) {
+			r = masteryCheck(cands, taken, masteryLogit)
+		} else {
+			r = stretch(cands, taken, reachLogit)
+		}
+		r.Position = pos
+		dst = append(dst, r)
+	}
+	return dst
+}
+
+// stretch picks the candidate whose P(success with support) is nearest the
+// reach threshold (distance in logits), preferring the ZPD, then items
+// beyond reach, then mastered ones (the hardest of them).
+func stretch(cands []elasticity.Readiness, taken []Recommendation, reachLogit float64) Recommendation {
+	if i := nearest(cands, taken, elasticity.Proximal, func(r *elasticity.Readiness) float64 {
+		return math.Abs(logit(r.Supported.Value) - reachLogit)
+	}); i >= 0 {
+		return Recommendation{Candidate: i, Kind: Stretch, Reason: ReasonStretchZPD}
+	}
+	if i := nearest(cands, taken, elasticity.BeyondReach, func(r *elasticity.Readiness) float64 {
+		return math.Abs(logit(r.Supported.Value) - reachLogit)
+	}); i >= 0 {
+		return Recommendation{Candidate: i, Kind: Stretch, Reason: ReasonStretchBeyond}
+	}
+	i := nearest(cands, taken, elasticity.Mastered, func(r *elasticity.Readiness) float64 { return -r.Difficulty })
+	return Recommendation{Candidate: i, Kind: Stretch, Reason: ReasonStretchMastered}
+}
+
+// masteryCheck picks the mastered candidate whose P(independent success) is
+// nearest the mastery threshold, or failing that any candidate nearest it.
+func masteryCheck(cands []elasticity.Readiness, taken []Recommendation, masteryLogit float64) Recommendation {
+	dist := func(r *elasticity.Readiness) float64 { return math.Abs(logit(r.Independent.Value) - masteryLogit) }
+	if i := nearest(cands, taken, elasticity.Mastered, dist); i >= 0 {
+		return Recommendation{Candidate: i, Kind: MasteryCheck, Reason: ReasonCheckMastered}
+	}
+	i := nearest(cands, taken, anyZone, dist)
+	return Recommendation{Candidate: i, Kind: MasteryCheck, Reason: ReasonCheckNearest}
+}
+
+// anyZone matches every zone in nearest.
+const anyZone elasticity.Zone = 255
+
+// nearest returns the untaken candidate in zone (or any zone) with the
+// smallest dist, the first on ties, or -1. NaN distances sort last.
+func nearest(cands []elasticity.Readiness, taken []Recommendation, zone elasticity.Zone, dist func(*elasticity.Readiness) float64) int {
+	best, bestD := -1, math.Inf(1)
+	for i := range cands {
+		r := &cands[i]
+		if (zone != anyZone && r.Zone != zone) || isTaken(taken, i) {
+			continue
+		}
+		d := dist(r)
+		if d != d {
+			d = math.MaxFloat64
+		}
+		if best < 0 || d < bestD {
+			best, bestD = i, d
+		}
+	}
+	return best
+}
+
+func isTaken(taken []Recommendation, i int) bool {
+	for _, r := range taken {
+		if r.Candidate == i {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadinessAt forecasts a learner with posterior post on an item the model
+// does not know but whose difficulty (logits, on the model's scale) the
+// platform supplies. It follows elasticity.Scorer.Readiness for a known
+// difficulty with no item support effect and no practice adjustment: the
+// probabilities average over the posterior of (θ, ε) by the probit
+// approximation.
+func ReadinessAt(post elasticity.Posterior, difficulty, mastery, reach float64) elasticity.Readiness {
+	v1 := post.Cov[0][0]
+	v2 := math.Max(post.Cov[0][0]+2*post.Cov[0][1]+post.Cov[1][1], 0)
+	eta1 := post.Ability.Value - difficulty
+	eta2 := eta1 + post.Elasticity.Value
+	p1 := sigmoid(eta1 * probitScale(v1))
+	p2 := sigmoid(eta2 * probitScale(v2))
+	r := elasticity.Readiness{
+		Difficulty:  difficulty,
+		Independent: elasticity.Estimate{Value: p1, SD: p1 * (1 - p1) * math.Sqrt(v1)},
+		Supported:   elasticity.Estimate{Value: p2, SD: p2 * (1 - p2) * math.Sqrt(v2)},
+		Zone:        elasticity.BeyondReach,
+	}
+	switch {
+	case p1 >= mastery:
+		r.Zone = elasticity.Mastered
+	case p2 >= reach:
+		r.Zone = elasticity.Proximal
+	}
+	return r
+}
+
+// probitScale shrinks a logit with variance v so that σ(scale·η) ≈
+// E[σ(η + noise)] (MacKay's probit approximation), as the Scorer does.
+func probitScale(v float64) float64 { return 1 / math.Sqrt(1+math.Pi*v/8) }
+
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// logit maps a probability to logits, clamped so that 0 and 1 stay finite
+// and comparable.
+func logit(p float64) float64 {
+	const eps = 1e-12
+	p = math.Min(math.Max(p, eps), 1-eps)
+	return math.Log(p / (1 - p))
+}

@@ -1,0 +1,75 @@
+package serve
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/zpd-project/zpd/models"
+	"github.com/zpd-project/zpd/models/artifact"
+	"github.com/zpd-project/zpd/models/catalog"
+	"github.com/zpd-project/zpd/models/elasticity"
+	"github.com/zpd-project/zpd/models/pathway"
+)
+
+// loaded is one loaded artifact: the model every request of its generation
+// scores against, and a pool of workers (Scorers are not safe for
+// concurrent use). A reload builds a new loaded and swaps the pointer;
+// requests holding the old one finish on it.
+type loaded struct {
+	meta     artifact.Metadata
+	model    *elasticity.Model
+	dir      string
+	loadedAt time.Time
+	mastery  float64
+	reach    float64
+	workers  sync.Pool
+}
+
+// worker is a Scorer with the scratch space of one learner's scoring.
+type worker struct {
+	scorer    *elasticity.Scorer
+	history   elasticity.History
+	skills    []int32
+	readiness []elasticity.Readiness
+	sources   []source
+	recs      []pathway.Recommendation
+}
+
+// Lookup is the family lookup the server loads artifacts with: the
+// catalog's families plus elasticity, which the server requires.
+func Lookup(name string) (models.Family, error) {
+	if name == elasticity.Name {
+		return elasticity.Family{}, nil
+	}
+	return catalog.Lookup(name)
+}
+
+// loadModel reads and checks the artifact in dir: it must be an elasticity
+// model whose prior scores to a finite posterior.
+func loadModel(dir string, lookup func(string) (models.Family, error)) (*loaded, error) {
+	a, err := artifact.Load(dir, lookup)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := a.Model.(*elasticity.Model)
+	if !ok {
+		return nil, fmt.Errorf("load model %s: family %q cannot be served: zpd serve serves %q artifacts (train with --family %s)",
+			dir, a.Metadata.Family, elasticity.Name, elasticity.Name)
+	}
+	post := elasticity.NewScorer(m).Score(&elasticity.History{})
+	for _, v := range []float64{post.Ability.Value, post.Ability.SD, post.Elasticity.Value, post.Elasticity.SD,
+		post.ZADEdge.Value, post.PointOfDifficulty.Value} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("load model %s: the population prior scores to a non-finite posterior %+v", dir, post)
+		}
+	}
+	cfg := m.Params().Config
+	l := &loaded{meta: a.Metadata, model: m, dir: dir, loadedAt: time.Now(), mastery: cfg.Mastery, reach: cfg.Reach}
+	l.workers.New = func() any { return &worker{scorer: elasticity.NewScorer(m)} }
+	return l, nil
+}
+
+func (l *loaded) getWorker() *worker  { return l.workers.Get().(*worker) }
+func (l *loaded) putWorker(w *worker) { l.workers.Put(w) }

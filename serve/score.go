@@ -1,0 +1,182 @@
+package serve
+
+import (
+	"strconv"
+
+	"github.com/zpd-project/zpd/models/elasticity"
+	"github.com/zpd-project/zpd/models/pathway"
+)
+
+// Source says how a candidate's readiness was computed.
+type source uint8
+
+const (
+	// fromModel: the model knows the item.
+	fromModel source = iota
+	// fromDifficulty: an unknown item with a difficulty from the platform.
+	fromDifficulty
+	// fromSkills: an unknown item placed at its skills' mean difficulty.
+	fromSkills
+)
+
+func (s source) String() string {
+	switch s {
+	case fromDifficulty:
+		return "difficulty"
+	case fromSkills:
+		return "skills"
+	}
+	return "model"
+}
+
+// score scores learner li of req: it builds the learner's history, computes
+// the posterior, the readiness for every candidate (w.readiness, w.sources)
+// and the recommendations (w.recs). The only error is a candidate the model
+// cannot place.
+func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticity.Posterior, *unplacedError) {
+	lr := &req.Learners[li]
+	m := l.model
+	h := &w.history
+	h.Reset()
+	for i := lr.AttemptStart; i < lr.AttemptStart+lr.AttemptN; i++ {
+		a := &req.Attempts[i]
+		w.skills = resolveSkills(w.skills[:0], m, req.SkillIDs[a.SkillStart:a.SkillEnd])
+		h.Add(itemIndex(m, a.Item), w.skills, elasticity.OutcomeOf(a.Independent, a.Supported))
+	}
+	post := w.scorer.Score(h)
+	w.readiness, w.sources = w.readiness[:0], w.sources[:0]
+	for i := lr.CandStart; i < lr.CandStart+lr.CandN; i++ {
+		c := &req.Candidates[i]
+		w.skills = resolveSkills(w.skills[:0], m, req.SkillIDs[c.SkillStart:c.SkillEnd])
+		item := itemIndex(m, c.Item)
+		var r elasticity.Readiness
+		src := fromModel
+		switch {
+		case item != elasticity.NoItem:
+			r = w.scorer.Readiness(item, w.skills)
+		case c.HasDifficulty:
+			r, src = pathway.ReadinessAt(post, c.Difficulty, l.mastery, l.reach), fromDifficulty
+		case len(w.skills) > 0:
+			r, src = w.scorer.Readiness(elasticity.NoItem, w.skills), fromSkills
+		default:
+			return post, &unplacedError{candidate: int(i)}
+		}
+		w.readiness = append(w.readiness, r)
+		w.sources = append(w.sources, src)
+	}
+	w.recs = pathway.Recommend(w.recs[:0], w.readiness, pathway.Options{
+		Count: opts.Recommendations, MasteryCheckEvery: opts.MasteryCheckEvery, Served: opts.Served,
+		Mastery: l.mastery, Reach: l.reach,
+	})
+	return post, nil
+}
+
+// unplacedError is a candidate item the model does not know, sent without
+// a difficulty or a known skill; candidate indexes req.Candidates.
+type unplacedError struct{ candidate int }
+
+const unplacedMsg = "item unknown to the model: give its difficulty or known skill_ids"
+
+func (e *unplacedError) Error() string { return unplacedMsg }
+
+// v1Field names the candidate in a /v1 request.
+func (e *unplacedError) v1Field(lr *learnerIn) error {
+	return &fieldError{field: "candidates[" + strconv.Itoa(e.candidate-int(lr.CandStart)) + "].item_id", msg: unplacedMsg}
+}
+
+// itemIndex looks up an item id held as bytes; the conversion does not
+// allocate for map lookups.
+func itemIndex(m *elasticity.Model, id []byte) int32 { return m.ItemIndex(string(id)) }
+
+// resolveSkills appends the model indexes of the known ids to dst.
+func resolveSkills(dst []int32, m *elasticity.Model, ids [][]byte) []int32 {
+	for _, id := range ids {
+		if k := m.SkillIndex(string(id)); k != elasticity.NoSkill {
+			dst = append(dst, k)
+		}
+	}
+	return dst
+}
+
+// appendResult appends the /v1/score response for the learner w just
+// scored. Field names are those of serve/openapi.json (ScoreResponse).
+func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *elasticity.Posterior) []byte {
+	lr := &req.Learners[li]
+	b = append(b, `{"learner_id":`...)
+	b = appendBytes(b, lr.ID)
+	b = append(b, `,"model_version":`...)
+	b = appendString(b, l.meta.ModelVersion)
+	b = append(b, `,"attempts":`...)
+	b = strconv.AppendInt(b, int64(post.Attempts), 10)
+	b = appendEstimate(b, `,"ability":`, post.Ability)
+	b = appendEstimate(b, `,"elasticity":`, post.Elasticity)
+	b = append(b, `,"cov":[[`...)
+	b = appendFloat(b, post.Cov[0][0])
+	b = append(b, ',')
+	b = appendFloat(b, post.Cov[0][1])
+	b = append(b, `],[`...)
+	b = appendFloat(b, post.Cov[1][0])
+	b = append(b, ',')
+	b = appendFloat(b, post.Cov[1][1])
+	b = append(b, `]]`...)
+	b = appendEstimate(b, `,"zad_edge":`, post.ZADEdge)
+	b = appendEstimate(b, `,"point_of_difficulty":`, post.PointOfDifficulty)
+	b = append(b, `,"zpd":{"low":`...)
+	b = appendFloat(b, post.ZPD.Low)
+	b = append(b, `,"high":`...)
+	b = appendFloat(b, post.ZPD.High)
+	b = append(b, '}')
+	b = appendEstimate(b, `,"zpd_width":`, post.ZPDWidth)
+	b = append(b, `,"readiness":[`...)
+	for i := range w.readiness {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		r := &w.readiness[i]
+		b = append(b, `{"item_id":`...)
+		b = appendBytes(b, req.Candidates[lr.CandStart+int32(i)].Item)
+		b = append(b, `,"source":"`...)
+		b = append(b, w.sources[i].String()...)
+		b = append(b, `","difficulty":`...)
+		b = appendFloat(b, r.Difficulty)
+		b = appendEstimate(b, `,"independent":`, r.Independent)
+		b = appendEstimate(b, `,"supported":`, r.Supported)
+		b = append(b, `,"zone":"`...)
+		b = append(b, r.Zone.String()...)
+		b = append(b, `"}`...)
+	}
+	b = append(b, `],"recommendations":[`...)
+	for i, rec := range w.recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		r := &w.readiness[rec.Candidate]
+		b = append(b, `{"position":`...)
+		b = strconv.AppendInt(b, int64(rec.Position), 10)
+		b = append(b, `,"item_id":`...)
+		b = appendBytes(b, req.Candidates[lr.CandStart+int32(rec.Candidate)].Item)
+		b = append(b, `,"kind":"`...)
+		b = append(b, rec.Kind.String()...)
+		b = append(b, `","reason":`...)
+		b = appendString(b, rec.Reason)
+		b = append(b, `,"difficulty":`...)
+		b = appendFloat(b, r.Difficulty)
+		b = append(b, `,"p_independent":`...)
+		b = appendFloat(b, r.Independent.Value)
+		b = append(b, `,"p_supported":`...)
+		b = appendFloat(b, r.Supported.Value)
+		b = append(b, `,"zone":"`...)
+		b = append(b, r.Zone.String()...)
+		b = append(b, `"}`...)
+	}
+	return append(b, "]}"...)
+}
+
+func appendEstimate(b []byte, key string, e elasticity.Estimate) []byte {
+	b = append(b, key...)
+	b = append(b, `{"value":`...)
+	b = appendFloat(b, e.Value)
+	b = append(b, `,"sd":`...)
+	b = appendFloat(b, e.SD)
+	return append(b, '}')
+}

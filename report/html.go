@@ -26,8 +26,8 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return fmt.Sprintf("%s [%s, %s]", fmtNum(iv.Value, 4), fmtNum(iv.Low, 4), fmtNum(iv.High, 4))
 	},
-	"secs": func(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) },
-	"sd":   func(v float64) string { return "± " + fmtNum(v, 2) },
+	"secs":    func(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) },
+	"sd":      func(v float64) string { return "± " + fmtNum(v, 2) },
 	"outcome": func(c ZPDChart, o int) int { return c.Attempts[o] },
 	"has":     isNum,
 }).Parse(pageTemplate))

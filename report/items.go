@@ -16,13 +16,13 @@ import (
 
 // ItemSection is the item map: item difficulties by skill.
 type ItemSection struct {
-	Note                  string
-	Items, Skills         int
-	DifficultyMean        float64
-	DifficultySD          float64
-	ItemSD, SupportSD     float64 // prior SDs of b_j and d_j around their skill means
-	SkillsShown, Omitted  int
-	Figure                *Figure
+	Note                 string
+	Items, Skills        int
+	DifficultyMean       float64
+	DifficultySD         float64
+	ItemSD, SupportSD    float64 // prior SDs of b_j and d_j around their skill means
+	SkillsShown, Omitted int
+	Figure               *Figure
 }
 
 // RateSection is the learning-rate table and figure.

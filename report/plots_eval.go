@@ -163,5 +163,3 @@ func aucFigure(scores []ScoreIntervals) (*Figure, error) {
 		"Dots: AUC on the test learners; bars: 95% percentile intervals over bootstrap resamples of test learners.",
 		p, 7*vg.Inch, h)
 }
-
-

@@ -154,7 +154,7 @@ type builder struct {
 	lb     *evaluate.Leaderboard
 	states []LearnerState // every learner's posterior (elasticity model and log)
 	chosen []Chosen       // learners for ZPD charts
-	mu     sync.Mutex // serialises Progress calls from concurrent fits
+	mu     sync.Mutex     // serialises Progress calls from concurrent fits
 }
 
 func (b *builder) progress(stage string, done float64) {

@@ -40,6 +40,7 @@ then flags; flags win.`,
 		newTrainCmd(),
 		newEvalCmd(),
 		newServeCmd(),
+		newReportCmd(),
 	)
 	return root
 }

@@ -23,10 +23,10 @@ type boundedAllocator struct {
 }
 
 // newBoundedAllocator returns an allocator for reading a file of size
-// bytes: no single buffer may exceed 1 GiB plus 64 times the file size,
-// far above what a valid file's decompressed pages need.
+// bytes: no single buffer may exceed 256 MiB plus 64 times the file size,
+// far above what a valid file's pages and batches need.
 func newBoundedAllocator(size int64) memory.Allocator {
-	limit := int64(1<<30) + 64*size
+	limit := int64(256<<20) + 64*size
 	return &boundedAllocator{Allocator: memory.DefaultAllocator, limit: int(min(limit, 1<<40))}
 }
 

@@ -210,7 +210,8 @@ func readParquetColumns(src *source, dec *fileDecoder, l *Log, opts ReadOptions)
 	off, n := l.Len(), int(src.rows)
 	growRows(l, n)
 	l.SkillStart = grow(l.SkillStart, len(l.SkillStart)+n)
-	batch := int64(max(opts.batchSize(), 1<<17))
+	// Column readers reserve a whole batch up front: no more than the file.
+	batch := int64(max(min(max(opts.batchSize(), 1<<17), n), 1))
 	err := parallel(len(src.fields), func(j int) error {
 		cr, err := src.pq.GetColumn(context.Background(), src.fields[j])
 		if err != nil {

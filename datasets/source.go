@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -26,7 +27,8 @@ type source struct {
 	targets []target      // what each read field decodes into
 	rows    int64         // -1 when unknown before reading (IPC)
 
-	os  *os.File
+	os   *os.File
+	size int64
 	mem memory.Allocator // bounded by the file size: see guard.go
 	pq  *pqarrow.FileReader
 	ipc *ipc.FileReader
@@ -35,18 +37,20 @@ type source struct {
 // openSource opens f and resolves its columns. Only the canonical columns
 // and group columns are read; with opts.Columns set, only those.
 func openSource(f logFile, opts ReadOptions) (s *source, err error) {
-	defer recoverError(&err, f.path)
 	osf, err := os.Open(f.path)
 	if err != nil {
 		return nil, err
 	}
-	s = &source{file: f, os: osf}
+	src := &source{file: f, os: osf}
 	defer func() {
+		// Runs after recoverError below, so a panic also closes the file.
 		if err != nil {
-			s.close()
+			src.close()
 			s = nil
 		}
 	}()
+	defer recoverError(&err, f.path)
+	s = src
 	info, err := osf.Stat()
 	if err != nil {
 		return nil, err
@@ -54,7 +58,8 @@ func openSource(f logFile, opts ReadOptions) (s *source, err error) {
 	if info.Size() == 0 {
 		return nil, fmt.Errorf("%s: empty file", f.path)
 	}
-	s.mem = newBoundedAllocator(info.Size())
+	s.size = info.Size()
+	s.mem = newBoundedAllocator(s.size)
 	switch f.format {
 	case FormatParquet:
 		err = s.openParquet()
@@ -82,6 +87,9 @@ func (s *source) openParquet() error {
 		return err
 	}
 	md := pf.MetaData()
+	if err := checkChunks(md, s.size); err != nil {
+		return err
+	}
 	psc := md.Schema
 	arrProps := pqarrow.ArrowReadProperties{BatchSize: 1 << 16}
 	for leaf := 0; leaf < psc.NumColumns(); leaf++ {
@@ -174,7 +182,8 @@ type recordIter interface {
 }
 
 // records streams the selected fields in batches of about batch rows.
-func (s *source) records(batch int) (recordIter, error) {
+func (s *source) records(batch int) (it recordIter, err error) {
+	defer recoverError(&err, s.file.path)
 	if s.pq != nil {
 		return s.parquetRecords(batch)
 	}
@@ -281,3 +290,29 @@ func (emptyRecords) next() bool                { return false }
 func (emptyRecords) record() arrow.RecordBatch { return nil }
 func (emptyRecords) err() error                { return nil }
 func (emptyRecords) release()                  {}
+
+// checkChunks verifies that every column chunk the footer describes lies
+// within the file: the Parquet reader allocates a chunk's stated size
+// before reading it.
+func checkChunks(md *metadata.FileMetaData, size int64) error {
+	for rg := 0; rg < md.NumRowGroups(); rg++ {
+		rgm := md.RowGroup(rg)
+		if rgm.NumRows() < 0 {
+			return fmt.Errorf("row group %d has %d rows", rg, rgm.NumRows())
+		}
+		for c := 0; c < rgm.NumColumns(); c++ {
+			col, err := rgm.ColumnChunk(c)
+			if err != nil {
+				return err
+			}
+			start, n := col.DataPageOffset(), col.TotalCompressedSize()
+			if col.HasDictionaryPage() && col.DictionaryPageOffset() > 0 && start > col.DictionaryPageOffset() {
+				start = col.DictionaryPageOffset()
+			}
+			if start < 0 || n < 0 || start > size || n > size-start {
+				return fmt.Errorf("row group %d column %d: chunk of %d bytes at %d lies outside the %d-byte file", rg, c, n, start, size)
+			}
+		}
+	}
+	return nil
+}

@@ -29,9 +29,9 @@ type source struct {
 
 	os   *os.File
 	size int64
-	mem memory.Allocator // bounded by the file size: see guard.go
-	pq  *pqarrow.FileReader
-	ipc *ipc.FileReader
+	mem  memory.Allocator // bounded by the file size: see guard.go
+	pq   *pqarrow.FileReader
+	ipc  *ipc.FileReader
 }
 
 // openSource opens f and resolves its columns. Only the canonical columns

@@ -39,6 +39,7 @@ then flags; flags win.`,
 		newSimulateCmd(),
 		newTrainCmd(),
 		newEvalCmd(),
+		newScoreCmd(),
 		newServeCmd(),
 		newReportCmd(),
 	)

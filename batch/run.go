@@ -1,0 +1,323 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/models/elasticity"
+)
+
+// DefaultMemoryBudget is Config.MemoryBudget when it is zero.
+const DefaultMemoryBudget = 1 << 30
+
+// Config says what to score and where to write it. Keys are the json tags
+// (zpd score's config section).
+type Config struct {
+	// Model is the elasticity artifact directory.
+	Model string `json:"model"`
+	// In is the attempt log: a file, a directory or a Hive-partitioned tree.
+	In string `json:"in"`
+	// Out is the output directory (created if needed).
+	Out string `json:"out"`
+	// Candidates, when set, is a file of item ids (see docs/score.md) for
+	// the readiness table.
+	Candidates string `json:"candidates"`
+	// Shard selects this process's learners; the zero value is all of them.
+	Shard Shard `json:"shard"`
+	// MemoryBudget bounds the memory the run plans for, in bytes; zero
+	// means DefaultMemoryBudget.
+	MemoryBudget int64 `json:"memory_budget"`
+	// Workers is the number of scoring goroutines; zero means GOMAXPROCS.
+	Workers int `json:"workers"`
+}
+
+// Progress reports a run's advance, in attempts.
+type Progress struct {
+	// Stage is "read" (reading the log into memory), "spill"
+	// (partitioning it to temporary files) or "score".
+	Stage string
+	// Done of Total attempts; Total is an estimate during read and spill
+	// (the whole log, every shard's rows).
+	Done, Total int64
+}
+
+// Options are a run's callbacks and labels.
+type Options struct {
+	// Progress, when set, is called from one goroutine as the run advances.
+	Progress func(Progress)
+	// BuildVersion is recorded in the manifest.
+	BuildVersion string
+}
+
+// Result summarises a run.
+type Result struct {
+	Manifest *Manifest `json:"manifest"`
+	// PartsScored parts were computed by this run; PartsReused were found
+	// complete from an earlier run.
+	PartsScored int `json:"parts_scored"`
+	PartsReused int `json:"parts_reused"`
+	// AttemptsRead is how many log rows this run read (zero when every
+	// part was reused).
+	AttemptsRead int64         `json:"attempts_read"`
+	Elapsed      time.Duration `json:"elapsed_ns"`
+}
+
+// run is one Run's state.
+type run struct {
+	cfg      Config
+	opts     Options
+	model    *elasticity.Model
+	key      RunKey
+	cands    []candidate
+	manifest Manifest
+	receipts []*Receipt
+	rows     int64 // estimated log rows
+	read     int64 // rows read
+}
+
+// Run scores the learners of cfg.In in shard cfg.Shard with the model in
+// cfg.Model and writes the tables, receipts and manifest under cfg.Out.
+// Parts finished by an earlier run with the same model, input, candidates
+// and plan are kept. On failure nothing half-written is left: finished
+// parts keep their receipts, the rest leave no files.
+func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
+	start := time.Now()
+	r, err := newRun(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(r.cfg.MemoryBudget))
+	res, err := r.execute(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// newRun checks cfg, loads the model and candidates and plans the parts.
+func newRun(cfg Config, opts Options) (*run, error) {
+	if cfg.Model == "" || cfg.In == "" || cfg.Out == "" {
+		return nil, errors.New("score: the model, input and output paths are required")
+	}
+	cfg.Shard = cfg.Shard.normalized()
+	if err := cfg.Shard.check(); err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	if cfg.MemoryBudget == 0 {
+		cfg.MemoryBudget = DefaultMemoryBudget
+	}
+	if cfg.MemoryBudget < MinMemoryBudget {
+		return nil, fmt.Errorf("score: memory budget %d bytes is below the minimum %d", cfg.MemoryBudget, MinMemoryBudget)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	m, meta, err := loadModel(cfg.Model)
+	if err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	r := &run{cfg: cfg, opts: opts, model: m}
+	r.key = RunKey{FormatVersion: FormatVersion, ModelVersion: meta.ModelVersion, ModelParamsSHA: meta.ParamsSHA256, Shard: cfg.Shard}
+	if cfg.Candidates != "" {
+		if r.cands, r.key.CandidatesSHA256, err = readCandidates(cfg.Candidates, m); err != nil {
+			return nil, fmt.Errorf("score: %w", err)
+		}
+	}
+	if r.key.InputFingerprint, err = datasets.Fingerprint(cfg.In); err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	if r.rows, err = estimateRows(cfg.In); err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	r.key.Parts = planParts(r.rows, cfg.Shard, cfg.MemoryBudget)
+	return r, nil
+}
+
+// execute reuses finished parts, scores the others and writes the manifest.
+func (r *run) execute(ctx context.Context) (*Result, error) {
+	out := r.cfg.Out
+	r.manifest = Manifest{RunKey: r.key, Input: r.cfg.In, Candidates: r.cfg.Candidates, CandidateItems: len(r.cands), BuildVersion: r.opts.BuildVersion}
+	if m, ok := loadManifest(out, &r.key); ok {
+		return &Result{Manifest: m, PartsReused: r.key.Parts}, nil
+	}
+	for _, dir := range r.dirs() {
+		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := removeStale(out, &r.key, len(r.cands) > 0); err != nil {
+		return nil, err
+	}
+	r.receipts = make([]*Receipt, r.key.Parts)
+	todo := make([]bool, r.key.Parts)
+	res := &Result{}
+	for p := range todo {
+		r.receipts[p], _ = loadReceipt(out, &r.key, p, len(r.cands) > 0)
+		todo[p] = r.receipts[p] == nil
+		if todo[p] {
+			res.PartsScored++
+		} else {
+			res.PartsReused++
+		}
+	}
+	if res.PartsScored > 0 {
+		if err := r.scoreParts(ctx, todo); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.writeManifest(); err != nil {
+		return nil, err
+	}
+	res.Manifest, res.AttemptsRead = &r.manifest, r.read
+	return res, nil
+}
+
+func (r *run) dirs() []string {
+	if len(r.cands) > 0 {
+		return []string{LearnersDir, ReadinessDir, ReceiptsDir}
+	}
+	return []string{LearnersDir, ReceiptsDir}
+}
+
+// scoreParts scores the parts in todo: straight from the log when the
+// shard is one part, else through spill files.
+func (r *run) scoreParts(ctx context.Context, todo []bool) error {
+	if r.key.Parts == 1 {
+		c, err := r.readCohort(ctx)
+		if err != nil {
+			return err
+		}
+		r.report(Progress{Stage: "score", Total: int64(c.Len())})
+		return r.scorePart(ctx, 0, c, &scoreProgress{r: r, total: int64(c.Len())})
+	}
+	dir, err := r.spillDir()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	sp, err := r.spill(ctx, dir, todo)
+	if err != nil {
+		return err
+	}
+	prog := &scoreProgress{r: r}
+	for p, rows := range sp.rows {
+		if todo[p] {
+			prog.total += rows
+		}
+	}
+	r.report(Progress{Stage: "score", Total: prog.total})
+	for p := range todo {
+		if !todo[p] {
+			continue
+		}
+		c, err := sp.load(p)
+		if err != nil {
+			return err
+		}
+		if err := r.scorePart(ctx, p, c, prog); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spillDir makes the temporary directory for spill files under the output,
+// first removing any left by an interrupted run of the same shard.
+func (r *run) spillDir() (string, error) {
+	prefix := ".spill." + r.key.Shard.name() + "-"
+	stale, _ := filepath.Glob(filepath.Join(r.cfg.Out, prefix+"*"))
+	for _, s := range stale {
+		os.RemoveAll(s)
+	}
+	return os.MkdirTemp(r.cfg.Out, prefix+"*")
+}
+
+// scoreProgress adds up scored attempts across parts.
+type scoreProgress struct {
+	r           *run
+	done, total int64
+}
+
+func (s *scoreProgress) add(n int64) {
+	s.done += n
+	s.r.report(Progress{Stage: "score", Done: s.done, Total: s.total})
+}
+
+func (r *run) report(p Progress) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(p)
+	}
+}
+
+// scorePart groups and scores part p's cohort and writes its tables and
+// receipt.
+func (r *run) scorePart(ctx context.Context, p int, c *cohort, prog *scoreProgress) (err error) {
+	g := c.group()
+	outputs, receiptPath := r.key.partFiles(p, len(r.cands) > 0)
+	lt, err := createTable(r.cfg.Out, outputs[0], LearnersSchema(), learnerGroupRows)
+	if err != nil {
+		return err
+	}
+	defer lt.abort()
+	learners := newLearnersTable(lt, r.key.ModelVersion)
+	var ready *readinessTable
+	if len(r.cands) > 0 {
+		rt, err := createTable(r.cfg.Out, outputs[1], ReadinessSchema(), readinessGroupRows)
+		if err != nil {
+			return err
+		}
+		defer rt.abort()
+		ready = newReadinessTable(rt)
+	}
+	ps := &partScorer{m: r.model, cands: r.cands, workers: r.cfg.Workers, progress: prog.add}
+	if err := ps.score(ctx, c, g, learners, ready); err != nil {
+		return err
+	}
+	rec := &Receipt{RunKey: r.key, Part: p, Learners: int64(len(g.order)), Attempts: int64(c.Len())}
+	tables := []*table{lt}
+	if ready != nil {
+		tables = append(tables, ready.table)
+	}
+	for _, t := range tables {
+		f, err := t.commit()
+		if err != nil {
+			return err
+		}
+		rec.Files = append(rec.Files, f)
+	}
+	if ready != nil {
+		rec.ReadinessRows = ready.rows
+	}
+	if err := writeJSON(joinRel(r.cfg.Out, receiptPath), rec); err != nil {
+		return err
+	}
+	r.receipts[p] = rec
+	return nil
+}
+
+// Row-group sizes of the output tables.
+const (
+	learnerGroupRows   = 1 << 16
+	readinessGroupRows = 1 << 18
+)
+
+// writeManifest sums the receipts into the shard's manifest.
+func (r *run) writeManifest() error {
+	m := &r.manifest
+	m.CreatedAt = time.Now().UTC()
+	for _, rec := range r.receipts {
+		m.Learners += rec.Learners
+		m.Attempts += rec.Attempts
+		m.ReadinessRows += rec.ReadinessRows
+		m.Files = append(m.Files, rec.Files...)
+	}
+	return writeJSON(filepath.Join(r.cfg.Out, ManifestName(r.key.Shard)), m)
+}

@@ -1,0 +1,163 @@
+package batch
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/zpd-project/zpd/models/elasticity"
+)
+
+// candidate is one item of the readiness table.
+type candidate struct {
+	id    string
+	index int32 // model item index
+}
+
+// partScorer scores one part's learners on several goroutines, one Scorer
+// each, and writes the rows in learner-id order.
+type partScorer struct {
+	m       *elasticity.Model
+	cands   []candidate
+	workers int
+	// progress is called from the writing goroutine with the attempts of
+	// each chunk written.
+	progress func(attempts int64)
+}
+
+// chunk is a run of consecutive learners (in output order) scored by one
+// worker: their rows and, with candidates, their readiness for each.
+type chunk struct {
+	scores   []LearnerScore
+	ready    []elasticity.Readiness // learner-major: len(scores) × len(cands)
+	attempts int64
+}
+
+// chunkLearners returns how many learners a chunk holds: enough to keep
+// the workers busy between hand-offs, few enough that the readiness rows
+// of the chunks in flight stay small (≈ 64k rows a chunk).
+func chunkLearners(candidates int) int {
+	return min(1024, max(16, (1<<16)/max(candidates, 1)))
+}
+
+// score scores every learner of c (grouped as g) and appends the rows to
+// learners and, when there are candidates, ready.
+func (ps *partScorer) score(ctx context.Context, c *cohort, g *groups, learners *learnersTable, ready *readinessTable) error {
+	size := chunkLearners(len(ps.cands))
+	n := (len(g.order) + size - 1) / size
+	results := make([]chan *chunk, n)
+	for k := range results {
+		results[k] = make(chan *chunk, 1)
+	}
+	// A worker takes a token before taking the next chunk and the writer
+	// gives it back once the chunk is written, so at most cap(tokens)
+	// chunks are held at once. Workers take chunks in order, so the chunk
+	// the writer waits for is always being scored.
+	tokens := make(chan struct{}, 2*ps.workers)
+	stop := make(chan struct{})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range ps.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := elasticity.NewScorer(ps.m)
+			var h elasticity.History
+			for {
+				select {
+				case tokens <- struct{}{}:
+				case <-stop:
+					return
+				}
+				k := int(next.Add(1) - 1)
+				if k >= n {
+					return
+				}
+				lo, hi := k*size, min((k+1)*size, len(g.order))
+				results[k] <- ps.scoreChunk(sc, &h, c, g, g.order[lo:hi])
+			}
+		}()
+	}
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	for k := range n {
+		var ch *chunk
+		select {
+		case ch = <-results[k]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if err := ps.write(ch, learners, ready); err != nil {
+			return err
+		}
+		<-tokens
+		if ps.progress != nil {
+			ps.progress(ch.attempts)
+		}
+	}
+	return nil
+}
+
+// scoreChunk scores the learners us with sc, reusing h.
+func (ps *partScorer) scoreChunk(sc *elasticity.Scorer, h *elasticity.History, c *cohort, g *groups, us []int32) *chunk {
+	ch := &chunk{scores: make([]LearnerScore, len(us))}
+	if len(ps.cands) > 0 {
+		ch.ready = make([]elasticity.Readiness, 0, len(us)*len(ps.cands))
+	}
+	for i, u := range us {
+		rows := g.rows[g.start[u]:g.start[u+1]]
+		s := &ch.scores[i]
+		s.Learner = c.ids[u]
+		history(h, s, c, rows)
+		s.Posterior = sc.Score(h)
+		ch.attempts += s.Attempts
+		for _, cand := range ps.cands {
+			ch.ready = append(ch.ready, sc.Readiness(cand.index, nil))
+		}
+	}
+	return ch
+}
+
+// history fills h with the learner's attempts rows (in Seq order) and s
+// with their counts and last activity.
+func history(h *elasticity.History, s *LearnerScore, c *cohort, rows []int32) {
+	h.Reset()
+	s.LastSeq, s.LastTimeMS = c.seq[rows[0]], noTime
+	for _, r := range rows {
+		f := c.flags[r]
+		h.Add(c.item[r], c.skillsOf(r), elasticity.OutcomeOf(f&flagIndependent != 0, f&flagSupported != 0))
+		s.Attempts++
+		if f&flagIndependent != 0 {
+			s.Independent++
+		}
+		if f&flagSupported != 0 {
+			s.Supported++
+		}
+		s.LastSeq = max(s.LastSeq, c.seq[r])
+		if t := c.timeMS[r]; t != noTime && (s.LastTimeMS == noTime || t > s.LastTimeMS) {
+			s.LastTimeMS = t
+		}
+	}
+}
+
+// write appends a chunk's rows to the tables.
+func (ps *partScorer) write(ch *chunk, learners *learnersTable, ready *readinessTable) error {
+	nc := len(ps.cands)
+	for i := range ch.scores {
+		s := &ch.scores[i]
+		if err := learners.append(s); err != nil {
+			return err
+		}
+		if ready == nil {
+			continue
+		}
+		for j, cand := range ps.cands {
+			if err := ready.append(s.Learner, cand.id, &ch.ready[i*nc+j]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

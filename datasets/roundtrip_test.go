@@ -216,3 +216,35 @@ func assertEmptyDir(t *testing.T, dir string) {
 		t.Fatalf("%s holds %d entries, first %s", dir, len(ents), ents[0].Name())
 	}
 }
+
+func TestWriteReusedBuffers(t *testing.T) {
+	// A caller may reuse one Skills buffer (and one Attempt) for every
+	// row, changing its contents in place: each row must keep its own.
+	path := filepath.Join(t.TempDir(), "log.parquet")
+	w, err := Create(path, WriteOptions{RowGroupRows: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]string, 2)
+	a := NewAttempt()
+	var want []Attempt
+	for i := 0; i < 10; i++ {
+		a.Learner, a.Item, a.Seq = "L", "same-item", int64(i)
+		buf[0], buf[1] = fmt.Sprintf("s%d", i%3), fmt.Sprintf("t%d", i%2)
+		a.Skills = buf[:1+i%2]
+		if err := w.Write(&a); err != nil {
+			t.Fatal(err)
+		}
+		c := a
+		c.Skills = append([]string(nil), a.Skills...)
+		want = append(want, c)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ReadLog(path, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertAttempts(t, l, nil, want)
+}

@@ -85,6 +85,7 @@ type Writer struct {
 	ipc  *ipc.FileWriter
 
 	rows    *Log       // the batch Write fills
+	app     appender   // interning caches for rows
 	spare   *Log       // the batch being encoded, reused when done
 	pending chan error // result of the background encode, nil when idle
 	err     error      // sticky: after a failed write the Writer only aborts
@@ -187,11 +188,16 @@ func (w *Writer) Write(a *Attempt) error {
 		return err
 	}
 	if n := w.rows.Len(); n == cap(w.rows.Learner) {
-		// Grow every column at once, doubling up to the batch size:
-		// append's own growth copies large columns many times over.
-		reserveLog(w.rows, min(w.batch, max(2*n, 1024)))
+		// Grow every column at once: small writes stay small, and a
+		// long write jumps to the batch size instead of copying large
+		// columns again at every doubling.
+		next := 1 << 12
+		if n >= next {
+			next = w.batch
+		}
+		reserveLog(w.rows, min(w.batch, next))
 	}
-	w.rows.Append(a)
+	w.app.append(w.rows, a)
 	if w.rows.Len() >= w.batch {
 		return w.flush()
 	}
@@ -208,6 +214,7 @@ func (w *Writer) flush() error {
 		return err
 	}
 	full := w.rows
+	w.app.reset()
 	if w.spare != nil {
 		w.rows, w.spare = w.spare, nil
 		resetLog(w.rows)

@@ -1,0 +1,92 @@
+package datasets
+
+
+// appender adds Attempts to a Log like Log.Append, but with caches that
+// skip most string hashing on the Writer's hot path: a learner's attempts
+// come in runs, and an item's attempts list the same skills. Comparing
+// with the cached strings is cheap (equal strings sharing memory compare
+// by pointer) and stays correct when a caller reuses its Skills buffer.
+// The caches are per batch: reset them whenever the Log's dictionaries
+// are reset.
+type appender struct {
+	learner    string
+	learnerIdx int32
+	// skillsOf[item] holds the skills of the item's last attempt and their
+	// interned indexes.
+	skillsOf []skillCache
+}
+
+type skillCache struct {
+	names []string
+	idx   []int32
+}
+
+func (p *appender) reset() {
+	p.learner, p.learnerIdx = "", -1
+	p.skillsOf = p.skillsOf[:0]
+}
+
+// append adds a to l.
+func (p *appender) append(l *Log, a *Attempt) {
+	if p.learnerIdx < 0 || a.Learner != p.learner || l.Learners.Len() == 0 {
+		p.learner, p.learnerIdx = a.Learner, l.Learners.Intern(a.Learner)
+	}
+	item := l.Items.Intern(a.Item)
+	l.Learner = append(l.Learner, p.learnerIdx)
+	l.Item = append(l.Item, item)
+	p.appendSkills(l, item, a.Skills)
+	l.Seq = append(l.Seq, a.Seq)
+	t := int64(NoTime)
+	if !a.Time.IsZero() {
+		t = a.Time.UnixMilli()
+	}
+	l.TimeMS = append(l.TimeMS, t)
+	l.Independent = append(l.Independent, a.Independent)
+	l.Supported = append(l.Supported, a.Supported)
+	l.HintsUsed = append(l.HintsUsed, a.HintsUsed)
+	l.HintsAvailable = append(l.HintsAvailable, a.HintsAvailable)
+	l.Retries = append(l.Retries, a.Retries)
+	l.Scaffolded = append(l.Scaffolded, a.Scaffolded)
+	l.AnswerGiven = append(l.AnswerGiven, a.AnswerGiven)
+	l.ResponseMS = append(l.ResponseMS, a.ResponseMS)
+	l.Difficulty = append(l.Difficulty, a.Difficulty)
+	for g := range l.Groups {
+		v := ""
+		if g < len(a.Groups) {
+			v = a.Groups[g]
+		}
+		l.Groups[g] = append(l.Groups[g], v)
+	}
+}
+
+// appendSkills appends the interned skills of an attempt at item.
+func (p *appender) appendSkills(l *Log, item int32, skills []string) {
+	if len(skills) == 0 {
+		l.SkillStart = append(l.SkillStart, int32(len(l.Skills)))
+		return
+	}
+	for int(item) >= len(p.skillsOf) {
+		p.skillsOf = append(p.skillsOf, skillCache{})
+	}
+	c := &p.skillsOf[item]
+	if !equalStrings(c.names, skills) {
+		c.names, c.idx = append(c.names[:0], skills...), c.idx[:0]
+		for _, s := range skills {
+			c.idx = append(c.idx, l.SkillIDs.Intern(s))
+		}
+	}
+	l.Skills = append(l.Skills, c.idx...)
+	l.SkillStart = append(l.SkillStart, int32(len(l.Skills)))
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

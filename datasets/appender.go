@@ -1,6 +1,5 @@
 package datasets
 
-
 // appender adds Attempts to a Log like Log.Append, but with caches that
 // skip most string hashing on the Writer's hot path: a learner's attempts
 // come in runs, and an item's attempts list the same skills. Comparing

@@ -7,14 +7,63 @@ import (
 	"unsafe"
 )
 
-// appendFloat appends f as a JSON number in its shortest exact form, or
-// null when f is NaN or infinite (which JSON cannot carry).
+// Decimals is how many decimal places response numbers carry: ability,
+// elasticity and difficulties are logits and probabilities are in [0, 1],
+// so 1e-9 is far below their uncertainty, and fixed-point formatting is
+// several times faster than the shortest exact form, which was a third of
+// the cost of scoring a learner.
+const Decimals = 9
+
+// appendFloat appends f as a JSON number rounded to Decimals decimal places
+// (trailing zeros dropped), or null when f is NaN or infinite, which JSON
+// cannot carry. Numbers too large for fixed point use the shortest form.
 func appendFloat(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(b, "null"...)
 	}
-	return strconv.AppendFloat(b, f, 'g', -1, 64)
+	const scale = 1e9
+	a := math.Abs(f)
+	if a >= 1e9 {
+		return strconv.AppendFloat(b, f, 'g', -1, 64)
+	}
+	n := uint64(a*scale + 0.5)
+	if n == 0 {
+		return append(b, '0')
+	}
+	if f < 0 {
+		b = append(b, '-')
+	}
+	if whole := n / scale; whole < 10 {
+		b = append(b, byte('0'+whole))
+	} else {
+		b = strconv.AppendUint(b, whole, 10)
+	}
+	frac := uint32(n % scale)
+	if frac == 0 {
+		return b
+	}
+	// Nine fraction digits, two at a time from the right, then drop the
+	// trailing zeros.
+	var d [Decimals + 1]byte
+	d[0] = '.'
+	d[1] = byte('0' + frac/1e8)
+	frac %= 1e8
+	for i := Decimals - 1; i >= 1; i -= 2 {
+		p := frac % 100 * 2
+		frac /= 100
+		d[i], d[i+1] = digitPairs[p], digitPairs[p+1]
+	}
+	end := len(d)
+	for d[end-1] == '0' {
+		end--
+	}
+	return append(b, d[:end]...)
 }
+
+// digitPairs holds "00" to "99" for formatting two digits at a time.
+const digitPairs = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" +
+	"30313233343536373839" + "40414243444546474849" + "50515253545556575859" + "60616263646566676869" +
+	"70717273747576777879" + "80818283848586878889" + "90919293949596979899"
 
 const hexDigits = "0123456789abcdef"
 

@@ -97,8 +97,8 @@ func TestV2MatchesV1(t *testing.T) {
 		for c := range 4 {
 			k := 4*i + c
 			p := "readiness." + strconv.Itoa(c)
-			if !approx(out["candidate_p_supported"][k].(float64), num(t, one, p+".supported.value")) ||
-				!approx(out["candidate_p_independent"][k].(float64), num(t, one, p+".independent.value")) ||
+			if !approx(out["candidate_p_supported"][k].(float64), num(t, one, p+".p_supported")) ||
+				!approx(out["candidate_p_independent"][k].(float64), num(t, one, p+".p_independent")) ||
 				!approx(out["candidate_difficulty"][k].(float64), num(t, one, p+".difficulty")) ||
 				out["candidate_zone"][k] != one["readiness"].([]any)[c].(map[string]any)["zone"] {
 				t.Errorf("learner %d candidate %d differs from /v1/score", u, c)

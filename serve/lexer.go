@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -184,6 +186,7 @@ func (lx *lexer) str() ([]byte, error) {
 	lx.pos++
 	start := lx.pos
 	high := false
+	lx.pos = plainRun(lx.data, lx.pos)
 	for lx.pos < len(lx.data) {
 		c := lx.data[lx.pos]
 		switch {
@@ -440,4 +443,30 @@ func (lx *lexer) skip() error {
 		return lx.fail("unexpected end of input")
 	}
 	return lx.fail("unexpected character")
+}
+
+// plainRun returns the index of the first byte at or after i that needs a
+// look in a string: a quote, a backslash, a control character or a non-ASCII
+// byte. It tests eight bytes at a time (SWAR), which is most of the speed of
+// decoding ids.
+func plainRun(d []byte, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(d); i += 8 {
+		x := binary.LittleEndian.Uint64(d[i:])
+		q := x ^ (ones * '"')
+		b := x ^ (ones * '\\')
+		special := ((q - ones) &^ q) | ((b - ones) &^ b) | ((x - ones*0x20) &^ x) | x
+		if special &= highs; special != 0 {
+			return i + bits.TrailingZeros64(special)/8
+		}
+	}
+	for ; i < len(d); i++ {
+		if c := d[i]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+			return i
+		}
+	}
+	return i
 }

@@ -333,7 +333,7 @@ func TestValidatorCatches(t *testing.T) {
 	for name, body := range map[string]string{
 		"missing member": `{"learner_id":"a"}`,
 		"extra member":   `{"learner_id":"a","model_version":"v","attempts":0,"ability":{"value":1,"sd":1},"elasticity":{"value":1,"sd":1},"cov":[[1,0],[0,1]],"zad_edge":{"value":1,"sd":1},"point_of_difficulty":{"value":1,"sd":1},"zpd":{"low":0,"high":1},"zpd_width":{"value":1,"sd":1},"readiness":[],"recommendations":[],"surprise":1}`,
-		"bad zone":       `{"learner_id":"a","model_version":"v","attempts":0,"ability":{"value":1,"sd":1},"elasticity":{"value":1,"sd":1},"cov":[[1,0],[0,1]],"zad_edge":{"value":1,"sd":1},"point_of_difficulty":{"value":1,"sd":1},"zpd":{"low":0,"high":1},"zpd_width":{"value":1,"sd":1},"readiness":[{"item_id":"i","source":"model","difficulty":1,"independent":{"value":1,"sd":0},"supported":{"value":1,"sd":0},"zone":"nowhere"}],"recommendations":[]}`,
+		"bad zone":       `{"learner_id":"a","model_version":"v","attempts":0,"ability":{"value":1,"sd":1},"elasticity":{"value":1,"sd":1},"cov":[[1,0],[0,1]],"zad_edge":{"value":1,"sd":1},"point_of_difficulty":{"value":1,"sd":1},"zpd":{"low":0,"high":1},"zpd_width":{"value":1,"sd":1},"readiness":[{"item_id":"i","source":"model","difficulty":1,"p_independent":1,"p_supported":1,"zone":"nowhere"}],"recommendations":[]}`,
 		"wrong type":     `{"learner_id":"a","model_version":"v","attempts":"0","ability":{"value":1,"sd":1},"elasticity":{"value":1,"sd":1},"cov":[[1,0],[0,1]],"zad_edge":{"value":1,"sd":1},"point_of_difficulty":{"value":1,"sd":1},"zpd":{"low":0,"high":1},"zpd_width":{"value":1,"sd":1},"readiness":[],"recommendations":[]}`,
 	} {
 		var v any

@@ -139,8 +139,10 @@ func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *e
 		b = append(b, w.sources[i].String()...)
 		b = append(b, `","difficulty":`...)
 		b = appendFloat(b, r.Difficulty)
-		b = appendEstimate(b, `,"independent":`, r.Independent)
-		b = appendEstimate(b, `,"supported":`, r.Supported)
+		b = append(b, `,"p_independent":`...)
+		b = appendFloat(b, r.Independent.Value)
+		b = append(b, `,"p_supported":`...)
+		b = appendFloat(b, r.Supported.Value)
 		b = append(b, `,"zone":"`...)
 		b = append(b, r.Zone.String()...)
 		b = append(b, `"}`...)
@@ -150,7 +152,6 @@ func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *e
 		if i > 0 {
 			b = append(b, ',')
 		}
-		r := &w.readiness[rec.Candidate]
 		b = append(b, `{"position":`...)
 		b = strconv.AppendInt(b, int64(rec.Position), 10)
 		b = append(b, `,"item_id":`...)
@@ -159,15 +160,7 @@ func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *e
 		b = append(b, rec.Kind.String()...)
 		b = append(b, `","reason":`...)
 		b = appendString(b, rec.Reason)
-		b = append(b, `,"difficulty":`...)
-		b = appendFloat(b, r.Difficulty)
-		b = append(b, `,"p_independent":`...)
-		b = appendFloat(b, r.Independent.Value)
-		b = append(b, `,"p_supported":`...)
-		b = appendFloat(b, r.Supported.Value)
-		b = append(b, `,"zone":"`...)
-		b = append(b, r.Zone.String()...)
-		b = append(b, `"}`...)
+		b = append(b, '}')
 	}
 	return append(b, "]}"...)
 }

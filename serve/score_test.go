@@ -60,8 +60,8 @@ func TestScoreMatchesScorer(t *testing.T) {
 			r := sc.Readiness(f.model.ItemIndex(c.ItemID), nil)
 			ready = append(ready, r)
 			p := "readiness." + strconv.Itoa(i)
-			if !approx(num(t, got, p+".independent.value"), r.Independent.Value) ||
-				!approx(num(t, got, p+".supported.value"), r.Supported.Value) ||
+			if !approx(num(t, got, p+".p_independent"), r.Independent.Value) ||
+				!approx(num(t, got, p+".p_supported"), r.Supported.Value) ||
 				!approx(num(t, got, p+".difficulty"), r.Difficulty) {
 				t.Errorf("learner %d candidate %d: %v, want %+v", u, i, got["readiness"].([]any)[i], r)
 			}
@@ -112,7 +112,7 @@ func TestScoreUnknownItems(t *testing.T) {
 	bySkill := sc.Readiness(elasticity.NoItem, []int32{f.model.SkillIndex(skill)})
 	for i, want := range []elasticity.Readiness{byDiff, bySkill} {
 		p := "readiness." + strconv.Itoa(i)
-		if !approx(num(t, got, p+".supported.value"), want.Supported.Value) || !approx(num(t, got, p+".difficulty"), want.Difficulty) {
+		if !approx(num(t, got, p+".p_supported"), want.Supported.Value) || !approx(num(t, got, p+".difficulty"), want.Difficulty) {
 			t.Errorf("candidate %d: %v, want %+v", i, got["readiness"].([]any)[i], want)
 		}
 	}

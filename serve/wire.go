@@ -110,6 +110,9 @@ func (e *fieldError) Error() string { return e.field + ": " + e.msg }
 // within prefixes err's field path with name (an object key) or, when
 // index ≥ 0, name[index]; syntax errors pass through.
 func within(err error, name string, index int) error {
+	if err == nil {
+		return nil
+	}
 	var fe *fieldError
 	if !errors.As(err, &fe) {
 		return err
@@ -324,7 +327,10 @@ func (d *decoder) optional(key []byte, want string, read func() error) error {
 	if d.lx.null() {
 		return nil
 	}
-	return typed(read(), string(key), want)
+	if err := read(); err != nil {
+		return typed(err, string(key), want)
+	}
+	return nil
 }
 
 // skills decodes an array of skill ids (or null) into r.SkillIDs.

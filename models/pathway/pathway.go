@@ -45,11 +45,11 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 // back them are in the candidate's readiness) so recommending does not
 // allocate.
 const (
-	ReasonStretchZPD      = "in the ZPD, nearest the point of difficulty: reachable with support, not yet alone"
-	ReasonStretchBeyond   = "no candidate left in the ZPD; the least far beyond the point of difficulty"
-	ReasonStretchMastered = "every candidate left is mastered; the hardest of them"
-	ReasonCheckMastered   = "mastery check: a mastered item nearest the ZAD edge, to confirm independent success"
-	ReasonCheckNearest    = "mastery check: no mastered candidate left; the item nearest the ZAD edge"
+	ReasonStretchZPD      = "in the ZPD, nearest the point of difficulty"
+	ReasonStretchBeyond   = "none left in the ZPD; least beyond reach"
+	ReasonStretchMastered = "all left are mastered; the hardest"
+	ReasonCheckMastered   = "mastery check: mastered, nearest the ZAD edge"
+	ReasonCheckNearest    = "mastery check: none mastered; nearest the ZAD edge"
 )
 
 // Options shape a list of recommendations.
@@ -101,45 +101,65 @@ func Recommend(dst []Recommendation, cands []elasticity.Readiness, opts Options)
 	if n <= 0 {
 		return dst
 	}
-	first := len(dst)
+	// Each candidate's distances from the two targets, in logits, computed
+	// once: stretch from the reach threshold on P(with support), check from
+	// the mastery threshold on P(alone).
+	var buf [2 * 64]float64
+	d := buf[:0]
+	if 2*len(cands) > len(buf) {
+		d = make([]float64, 0, 2*len(cands))
+	}
 	reachLogit, masteryLogit := logit(opts.Reach), logit(opts.Mastery)
+	for i := range cands {
+		d = append(d, math.Abs(logit(cands[i].Supported.Value)-reachLogit))
+	}
+	for i := range cands {
+		d = append(d, math.Abs(logit(cands[i].Independent.Value)-masteryLogit))
+	}
+	stretchD, checkD := d[:len(cands)], d[len(cands):]
+	var tbuf [64]bool
+	taken := tbuf[:0]
+	if len(cands) > len(tbuf) {
+		taken = make([]bool, len(cands))
+	}
+	taken = taken[:len(cands)]
 	for i := range n {
 		pos := opts.Served + i + 1
-		taken := dst[first:]
 		var r Recommendation
 		if IsMasteryCheck(pos, opts.MasteryCheckEvery) {
-			r = masteryCheck(cands, taken, masteryLogit)
+			r = masteryCheck(cands, taken, checkD)
 		} else {
-			r = stretch(cands, taken, reachLogit)
+			r = stretch(cands, taken, stretchD)
 		}
 		r.Position = pos
+		taken[r.Candidate] = true
 		dst = append(dst, r)
 	}
 	return dst
 }
 
 // stretch picks the candidate whose P(success with support) is nearest the
-// reach threshold (distance in logits), preferring the ZPD, then items
-// beyond reach, then mastered ones (the hardest of them).
-func stretch(cands []elasticity.Readiness, taken []Recommendation, reachLogit float64) Recommendation {
-	if i := nearest(cands, taken, elasticity.Proximal, func(r *elasticity.Readiness) float64 {
-		return math.Abs(logit(r.Supported.Value) - reachLogit)
-	}); i >= 0 {
+// reach threshold, preferring the ZPD, then items beyond reach, then
+// mastered ones (the hardest of them).
+func stretch(cands []elasticity.Readiness, taken []bool, dist []float64) Recommendation {
+	if i := nearest(cands, taken, elasticity.Proximal, dist); i >= 0 {
 		return Recommendation{Candidate: i, Kind: Stretch, Reason: ReasonStretchZPD}
 	}
-	if i := nearest(cands, taken, elasticity.BeyondReach, func(r *elasticity.Readiness) float64 {
-		return math.Abs(logit(r.Supported.Value) - reachLogit)
-	}); i >= 0 {
+	if i := nearest(cands, taken, elasticity.BeyondReach, dist); i >= 0 {
 		return Recommendation{Candidate: i, Kind: Stretch, Reason: ReasonStretchBeyond}
 	}
-	i := nearest(cands, taken, elasticity.Mastered, func(r *elasticity.Readiness) float64 { return -r.Difficulty })
-	return Recommendation{Candidate: i, Kind: Stretch, Reason: ReasonStretchMastered}
+	best := -1
+	for i := range cands {
+		if !taken[i] && (best < 0 || cands[i].Difficulty > cands[best].Difficulty) {
+			best = i
+		}
+	}
+	return Recommendation{Candidate: best, Kind: Stretch, Reason: ReasonStretchMastered}
 }
 
 // masteryCheck picks the mastered candidate whose P(independent success) is
 // nearest the mastery threshold, or failing that any candidate nearest it.
-func masteryCheck(cands []elasticity.Readiness, taken []Recommendation, masteryLogit float64) Recommendation {
-	dist := func(r *elasticity.Readiness) float64 { return math.Abs(logit(r.Independent.Value) - masteryLogit) }
+func masteryCheck(cands []elasticity.Readiness, taken []bool, dist []float64) Recommendation {
 	if i := nearest(cands, taken, elasticity.Mastered, dist); i >= 0 {
 		return Recommendation{Candidate: i, Kind: MasteryCheck, Reason: ReasonCheckMastered}
 	}
@@ -152,14 +172,13 @@ const anyZone elasticity.Zone = 255
 
 // nearest returns the untaken candidate in zone (or any zone) with the
 // smallest dist, the first on ties, or -1. NaN distances sort last.
-func nearest(cands []elasticity.Readiness, taken []Recommendation, zone elasticity.Zone, dist func(*elasticity.Readiness) float64) int {
+func nearest(cands []elasticity.Readiness, taken []bool, zone elasticity.Zone, dist []float64) int {
 	best, bestD := -1, math.Inf(1)
 	for i := range cands {
-		r := &cands[i]
-		if (zone != anyZone && r.Zone != zone) || isTaken(taken, i) {
+		if (zone != anyZone && cands[i].Zone != zone) || taken[i] {
 			continue
 		}
-		d := dist(r)
+		d := dist[i]
 		if d != d {
 			d = math.MaxFloat64
 		}
@@ -168,15 +187,6 @@ func nearest(cands []elasticity.Readiness, taken []Recommendation, zone elastici
 		}
 	}
 	return best
-}
-
-func isTaken(taken []Recommendation, i int) bool {
-	for _, r := range taken {
-		if r.Candidate == i {
-			return true
-		}
-	}
-	return false
 }
 
 // ReadinessAt forecasts a learner with posterior post on an item the model

@@ -182,3 +182,38 @@ func TestReadinessAtZones(t *testing.T) {
 		}
 	}
 }
+
+// TestRecommendManyCandidates uses more candidates than the stack buffers
+// hold, and asks for all of them: each exactly once.
+func TestRecommendManyCandidates(t *testing.T) {
+	var cands []elasticity.Readiness
+	for i := range 300 {
+		p := float64(i) / 300
+		cands = append(cands, ready(float64(150-i)/50, p, math.Min(1, p+0.3)))
+	}
+	got := Recommend(nil, cands, Options{Count: 300, MasteryCheckEvery: 5, Mastery: 0.8, Reach: 0.5})
+	seen := map[int]bool{}
+	for _, r := range got {
+		if seen[r.Candidate] {
+			t.Fatalf("candidate %d recommended twice", r.Candidate)
+		}
+		seen[r.Candidate] = true
+	}
+	if len(got) != 300 {
+		t.Errorf("%d recommendations, want 300", len(got))
+	}
+}
+
+func BenchmarkRecommend(b *testing.B) {
+	var cands []elasticity.Readiness
+	for i := range 20 {
+		p := float64(i) / 20
+		cands = append(cands, ready(float64(10-i)/5, p, math.Min(1, p+0.3)))
+	}
+	dst := make([]Recommendation, 0, 5)
+	opts := Options{Count: 5, MasteryCheckEvery: 4, Mastery: 0.8, Reach: 0.5}
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = Recommend(dst[:0], cands, opts)
+	}
+}

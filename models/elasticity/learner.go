@@ -26,12 +26,7 @@ func (l *learner) Predict(a *datasets.Attempt) models.Prediction {
 		l.sc.Score(&l.h)
 		l.stale = false
 	}
-	l.skills = l.skills[:0]
-	for _, id := range a.Skills {
-		if k := l.m.SkillIndex(id); k != NoSkill {
-			l.skills = append(l.skills, k)
-		}
-	}
+	l.skills = l.m.ResolveSkills(l.skills[:0], a.Skills)
 	r := l.sc.Readiness(l.m.ItemIndex(a.Item), l.skills)
 	return models.Prediction{Independent: r.Independent.Value, Supported: r.Supported.Value}
 }

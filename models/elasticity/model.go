@@ -118,6 +118,33 @@ func (m *Model) SkillIndex(id string) int32 {
 	return NoSkill
 }
 
+// ResolveSkills appends the model indexes of the known skill ids to dst and
+// returns it (unknown ids are left out). It does not allocate when dst has
+// room.
+func (m *Model) ResolveSkills(dst []int32, ids []string) []int32 {
+	for _, id := range ids {
+		if k, ok := m.skillIdx[id]; ok {
+			dst = append(dst, k)
+		}
+	}
+	return dst
+}
+
+// WithThresholds returns a model sharing m's parameters whose derived
+// quantities (ZAD edge, point of difficulty, zones) use other mastery and
+// reach thresholds, for a caller that asks with its own.
+func (m *Model) WithThresholds(mastery, reach float64) (*Model, error) {
+	p := *m.p
+	p.Config.Mastery, p.Config.Reach = mastery, reach
+	if err := p.Config.Validate(); err != nil {
+		return nil, err
+	}
+	c := *m
+	c.p = &p
+	c.logitMastery, c.logitReach = logit(mastery), logit(reach)
+	return &c, nil
+}
+
 // ItemSkills returns the skills the model associates with item j.
 func (m *Model) ItemSkills(j int32) []int32 {
 	return m.p.ItemSkills[m.p.ItemSkillStart[j]:m.p.ItemSkillStart[j+1]]

@@ -336,3 +336,38 @@ func TestModelConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestWithThresholds(t *testing.T) {
+	m := handModel(t)
+	strict, err := m.WithThresholds(0.95, 0.8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h History
+	h.Add(0, nil, IndependentSuccess)
+	base, other := NewScorer(m).Score(&h), NewScorer(strict).Score(&h)
+	if base.Ability != other.Ability || base.Elasticity != other.Elasticity {
+		t.Errorf("thresholds changed the posterior: %v vs %v", base, other)
+	}
+	if !(other.ZADEdge.Value < base.ZADEdge.Value && other.PointOfDifficulty.Value < base.PointOfDifficulty.Value) {
+		t.Errorf("stricter thresholds should lower the ZAD edge and point of difficulty: %v vs %v", other, base)
+	}
+	if m.Params().Config.Mastery != DefaultConfig().Mastery {
+		t.Error("WithThresholds modified the original model")
+	}
+	if _, err := m.WithThresholds(1.2, 0.5); err == nil {
+		t.Error("accepted mastery 1.2")
+	}
+}
+
+func TestResolveSkills(t *testing.T) {
+	m := handModel(t)
+	got := m.ResolveSkills(nil, []string{"nope", "fractions"})
+	if len(got) != 1 || got[0] != 0 {
+		t.Errorf("ResolveSkills = %v, want [0]", got)
+	}
+	buf := make([]int32, 0, 4)
+	if n := testing.AllocsPerRun(100, func() { buf = m.ResolveSkills(buf[:0], []string{"fractions"}) }); n != 0 {
+		t.Errorf("ResolveSkills allocates %v times", n)
+	}
+}

@@ -56,7 +56,29 @@ func drawCanvas(c *vgimg.Canvas) draw.Canvas { return draw.New(c) }
 
 // renderPlot renders one plot filling the figure.
 func renderPlot(name, title, caption string, p *plot.Plot, w, h vg.Length) (*Figure, error) {
-	return render(name, title, caption, w, h, func(dc draw.Canvas) { p.Draw(dc) })
+	return render(name, title, caption, w, h, func(dc draw.Canvas) { p.Draw(margins(dc)) })
+}
+
+// margins keeps text off the image's edges: gonum draws titles and tick
+// labels flush with the canvas.
+func margins(dc draw.Canvas) draw.Canvas {
+	return draw.Crop(dc, vg.Points(6), -vg.Points(8), vg.Points(4), -vg.Points(8))
+}
+
+// renderWithSideLegend draws p on the left and its legend in a column of
+// width legendW on the right, so the legend never hides data.
+func renderWithSideLegend(name, title, caption string, p *plot.Plot, w, h, legendW vg.Length) (*Figure, error) {
+	return render(name, title, caption, w, h, func(dc draw.Canvas) {
+		dc = margins(dc)
+		leg := p.Legend
+		p.Legend = plot.NewLegend() // empty: the plot draws no legend of its own
+		p.Legend.TextStyle = leg.TextStyle
+		p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
+		right := draw.Crop(dc, dc.Max.X-dc.Min.X-legendW+vg.Points(10), 0, 0, -vg.Points(30))
+		leg.Top, leg.Left = true, true
+		leg.XOffs, leg.YOffs = 0, 0
+		leg.Draw(right)
+	})
 }
 
 // WritePNGs writes every figure to dir as <name>.png, creating dir. Each

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -26,7 +27,7 @@ var outcomeSets = []outcomeSet{
 		}
 		return y, p
 	}},
-	{"supported", "success with support (attempts failed alone)", func(lb *evaluate.Leaderboard, m evaluate.ModelScore) ([]bool, []float64) {
+	{"supported", "success with support (failed alone)", func(lb *evaluate.Leaderboard, m evaluate.ModelScore) ([]bool, []float64) {
 		var y []bool
 		var p []float64
 		for k, t := range lb.Test {
@@ -59,12 +60,10 @@ func calibrationFigures(lb *evaluate.Leaderboard) ([]*Figure, error) {
 			p.Add(l, s)
 			p.Legend.Add(fmt.Sprintf("%s (ECE %s)", m.Name, fmtNum(evaluate.ECE(y, pr, evaluate.ECEBins), 3)), l, s)
 		}
-		p.Legend.Top, p.Legend.Left = true, true
-		p.Legend.XOffs = vg.Points(6)
-		f, err := renderPlot("reliability_"+set.key, "Reliability: "+set.label,
+		f, err := renderWithSideLegend("reliability_"+set.key, "Reliability: "+set.label,
 			fmt.Sprintf("Test attempts binned by predicted probability (%d equal-width bins, empty bins left out); "+
 				"each point is a bin's mean prediction against its observed rate.", evaluate.ECEBins),
-			p, 6*vg.Inch, 5.4*vg.Inch)
+			p, 7.5*vg.Inch, 5.2*vg.Inch, 2.4*vg.Inch)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +95,7 @@ func rocFigures(lb *evaluate.Leaderboard) ([]*Figure, error) {
 		p.Legend.Top = false // bottom right, under the curves
 		p.Legend.YOffs = vg.Points(6)
 		p.Legend.XOffs = -vg.Points(6)
-		f, err := renderPlot("roc_"+set.key, "ROC: "+set.label, "ROC curves over the test attempts; dashed: chance.", p, 6*vg.Inch, 5.4*vg.Inch)
+		f, err := renderPlot("roc_"+set.key, "ROC: "+set.label, "ROC curves over the test attempts; dashed: chance.", p, 5.2*vg.Inch, 5*vg.Inch)
 		if err != nil {
 			return nil, err
 		}
@@ -154,11 +153,23 @@ func aucFigure(scores []ScoreIntervals) (*Figure, error) {
 		p.Legend.Add(set.label, sc)
 	}
 	p.NominalY(names...)
-	p.Y.Padding = vg.Points(10)
-	p.Legend.Top, p.Legend.Left = false, false
-	p.Legend.YOffs = -vg.Points(44) // below the axis, clear of the bars
-	p.Y.Min, p.Y.Max = -0.6, float64(len(scores))-0.4
-	h := vg.Length(1.6+0.45*float64(len(scores))) * vg.Inch
+	lo, hi := 1.0, 0.0
+	for _, s := range scores {
+		for _, iv := range []Interval{s.AUCInd, s.AUCSup} {
+			if isNum(iv.Low) {
+				lo, hi = math.Min(lo, iv.Low), math.Max(hi, iv.High)
+			}
+		}
+	}
+	if lo < hi {
+		pad := 0.05 * (hi - lo)
+		p.X.Min, p.X.Max = lo-pad, hi+pad
+	}
+	// The best models sit at the top right; the top left is free.
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(4), -vg.Points(2)
+	p.Y.Min, p.Y.Max = -0.6, float64(len(scores))-0.4+0.5
+	h := vg.Length(1.8+0.45*float64(len(scores))) * vg.Inch
 	return renderPlot("leaderboard_auc", "AUC with 95% bootstrap intervals",
 		"Dots: AUC on the test learners; bars: 95% percentile intervals over bootstrap resamples of test learners.",
 		p, 7*vg.Inch, h)

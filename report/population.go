@@ -73,7 +73,7 @@ func jointFigure(states []LearnerState, chosen []Chosen) (*Figure, error) {
 	sc, _ := plotter.NewScatter(pts)
 	sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(colorN(0), 110), Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
 	main.Add(sc)
-	main.Legend.Add(fmt.Sprintf("learners (%d)", len(states)), sc)
+	main.Legend.Add(fmt.Sprintf("%d learners", len(states)), sc)
 	if len(chosen) > 0 {
 		var hp plotter.XYs
 		var labels []string
@@ -85,7 +85,7 @@ func jointFigure(states []LearnerState, chosen []Chosen) (*Figure, error) {
 		hs.GlyphStyle = draw.GlyphStyle{Color: colorN(3), Radius: vg.Points(4), Shape: draw.RingGlyph{}}
 		hs.GlyphStyle.Radius = vg.Points(5)
 		main.Add(hs)
-		main.Legend.Add("learners charted below", hs)
+		main.Legend.Add("charted below", hs)
 		lab, err := plotter.NewLabels(plotter.XYLabels{XYs: hp, Labels: labels})
 		if err == nil {
 			for i := range lab.TextStyle {
@@ -97,7 +97,6 @@ func jointFigure(states []LearnerState, chosen []Chosen) (*Figure, error) {
 			main.Add(lab)
 		}
 	}
-	main.Legend.Top, main.Legend.Left = true, true
 	top, err := marginal(theta, false)
 	if err != nil {
 		return nil, err
@@ -122,7 +121,10 @@ func drawJoint(dc draw.Canvas, main, top, right *plot.Plot, title string) {
 	const margin = 0.2 // share of width and height given to each histogram
 	W, H := dc.Max.X-dc.Min.X, dc.Max.Y-dc.Min.Y
 	titleH := vg.Points(22)
+	dc = margins(dc)
 	mainC := draw.Crop(dc, 0, -margin*W, 0, -margin*H-titleH)
+	leg := main.Legend
+	main.Legend = plot.NewLegend() // drawn in the corner instead
 	main.Draw(mainC)
 	data := main.DataCanvas(mainC)
 	top.X.Min, top.X.Max = main.X.Min, main.X.Max
@@ -135,6 +137,12 @@ func drawJoint(dc draw.Canvas, main, top, right *plot.Plot, title string) {
 		Max: vg.Point{X: dc.Max.X - vg.Points(6), Y: data.Max.Y}}}
 	top.Draw(topC)
 	right.Draw(rightC)
+	// The legend goes in the empty corner above the right histogram.
+	corner := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: rightC.Min.X, Y: topC.Min.Y}, Max: vg.Point{X: dc.Max.X, Y: topC.Max.Y}}}
+	leg.Top, leg.Left = true, true
+	leg.XOffs, leg.YOffs = vg.Points(6), -vg.Points(6)
+	leg.Draw(corner)
 	sty := main.Title.TextStyle
 	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
 	dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(4)}, title)

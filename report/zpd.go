@@ -82,7 +82,7 @@ func zpdChart(m *elasticity.Model, ch Chosen, i int) (ZPDChart, error) {
 	band.Color = color3(200, 235, 200)
 	band.LineStyle.Width = 0
 	p.Add(band)
-	p.Legend.Add(fmt.Sprintf("ZPD band (width %.2f)", post.ZPDWidth.Value), band)
+	p.Legend.Add(fmt.Sprintf("ZPD (width %.2f)", post.ZPDWidth.Value), band)
 	cfg := m.Params().Config
 	for _, th := range []struct {
 		y     float64
@@ -94,12 +94,14 @@ func zpdChart(m *elasticity.Model, ch Chosen, i int) (ZPDChart, error) {
 	sup := curve(lo, hi, func(b float64) float64 { return sigmoid(theta + eps - b) }, colorN(1))
 	p.Add(alone, sup)
 	p.Legend.Add("P(correct alone)", alone)
-	p.Legend.Add("P(correct with support | failed alone)", sup)
+	p.Legend.Add("P(correct with support", sup)
+	p.Legend.Add("    | failed alone)")
 	zad := line(plotter.XYs{{X: post.ZADEdge.Value, Y: 0}, {X: post.ZADEdge.Value, Y: 1}}, colorN(0), 1.2, vg.Points(5), vg.Points(3))
 	pod := line(plotter.XYs{{X: post.PointOfDifficulty.Value, Y: 0}, {X: post.PointOfDifficulty.Value, Y: 1}}, colorN(1), 1.2, vg.Points(5), vg.Points(3))
 	p.Add(zad, pod)
-	p.Legend.Add(fmt.Sprintf("ZAD edge (b = %.2f, P alone = %.2f)", post.ZADEdge.Value, cfg.Mastery), zad)
-	p.Legend.Add(fmt.Sprintf("point of difficulty (b = %.2f, P = %.2f)", post.PointOfDifficulty.Value, cfg.Reach), pod)
+	p.Legend.Add(fmt.Sprintf("ZAD edge: b = %.2f", post.ZADEdge.Value), zad)
+	p.Legend.Add("point of difficulty:", pod)
+	p.Legend.Add(fmt.Sprintf("    b = %.2f", post.PointOfDifficulty.Value))
 	if err := addMarks(p, st.Marks); err != nil {
 		return c, err
 	}
@@ -110,13 +112,10 @@ func zpdChart(m *elasticity.Model, ch Chosen, i int) (ZPDChart, error) {
 		}
 	}
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Legend.Top, p.Legend.Left = true, false
-	p.Legend.XOffs = -vg.Points(4)
-	p.Legend.YOffs = -vg.Points(4)
 	caption := fmt.Sprintf("%s. Curves at the posterior mode for an item with no item-specific support effect on an unpractised skill; "+
 		"shaded: the ZPD, from the ZAD edge (P alone = mastery %.2f) to the point of difficulty (P with support = reach %.2f). "+
 		"Marks: the learner's %d attempts at their items' difficulties.", ch.Why, cfg.Mastery, cfg.Reach, len(st.Marks))
-	f, err := renderPlot("zpd_"+slug(st.ID), title, caption, p, 7.5*vg.Inch, 5*vg.Inch)
+	f, err := renderWithSideLegend("zpd_"+slug(st.ID), title, caption, p, 8.2*vg.Inch, 5*vg.Inch, 2*vg.Inch)
 	c.Figure = f
 	return c, err
 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# browser_check.sh renders zpd reports and opens them in headless Chromium:
+# it takes a screenshot of each and checks, from the DOM after load, that
+# every embedded image decoded (img.complete && naturalWidth > 0) and that
+# the page references nothing over the network.
+#
+# Needs Debian's chromium (apt-get install -y chromium) and Go; runs as root
+# (hence --no-sandbox). The project's Go tests do not need it.
+#
+#   bench/report/browser_check.sh            # screenshots in /tmp/zpd-report-check
+#   OUT=dir HEIGHT=12000 bench/report/browser_check.sh
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=${OUT:-/tmp/zpd-report-check}
+height=${HEIGHT:-4000}
+data=${ZPD_SHARED_DATA:-$root/../shared/data}/assistments2009-excerpt/as_supersmall.csv
+chromium=${CHROMIUM:-chromium}
+
+command -v "$chromium" >/dev/null || { echo "no $chromium: apt-get install -y chromium" >&2; exit 2; }
+[ -f "$data" ] || { echo "no excerpt at $data (set ZPD_SHARED_DATA)" >&2; exit 2; }
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+(cd "$root" && go build -o "$work/zpd" ./cmd/zpd)
+zpd="$work/zpd"
+
+# train fits the elasticity model, or irt1pl when the catalog cannot fit it
+# (the report then says which sections need an elasticity model).
+train() {
+	if ! "$zpd" train --data "$1" --out "$2" --family elasticity --evaluate=false --progress=false >/dev/null 2>"$work/train.err"; then
+		echo "warning: zpd train --family elasticity failed ($(cat "$work/train.err")); using irt1pl" >&2
+		"$zpd" train --data "$1" --out "$2" --family irt1pl --evaluate=false --progress=false >/dev/null
+	fi
+}
+
+# The excerpt, with its import summary as the report's sidecar file.
+"$zpd" import --format assistments2009 --in "$data" --out "$work/as2009.parquet" --json >"$work/as2009.parquet.import.json"
+train "$work/as2009.parquet" "$work/model-as2009"
+start=$(date +%s.%N)
+"$zpd" report --model "$work/model-as2009" --data "$work/as2009.parquet" --out "$out/as2009.html" --png "$out/as2009-png" --progress=false
+echo "excerpt report (all families): $(echo "$(date +%s.%N) - $start" | bc) s wall"
+
+# A simulated log with three schools, for the equity slices.
+"$zpd" simulate --learners 300 --attempts 40 --items 150 --skills 8 --groups 3 --seed 3 --out "$work/sim" >/dev/null
+train "$work/sim/attempts.parquet" "$work/model-sim"
+"$zpd" report --model "$work/model-sim" --data "$work/sim/attempts.parquet" --out "$out/sim.html" \
+	--family itemmean --family irt1pl --family elasticity --progress=false
+
+# A model-only report.
+"$zpd" report --model "$work/model-as2009" --out "$out/model-only.html" --progress=false
+
+status=0
+for name in as2009 sim model-only; do
+	html="$out/$name.html"
+	if grep -Eqo '(src|href)="https?:' "$html"; then
+		echo "FAIL $name: the page loads something over the network" >&2
+		status=1
+	fi
+	want=$(grep -o '<img ' "$html" | wc -l || true)
+	# A copy with a probe that records, once loaded, whether every image decoded.
+	probe="$work/$name-probe.html"
+	sed 's#</body>#<script>window.addEventListener("load",function(){var i=Array.from(document.images);document.body.setAttribute("data-images",i.length);document.body.setAttribute("data-images-ok",i.every(function(x){return x.complete\&\&x.naturalWidth>0})?"yes":"no");});</script></body>#' "$html" >"$probe"
+	flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update
+		--disable-sync --no-first-run --hide-scrollbars --user-data-dir="$(mktemp -d -p "$work")")
+	"$chromium" "${flags[@]}" --virtual-time-budget=10000 --dump-dom "file://$probe" 2>/dev/null >"$work/$name.dom"
+	"$chromium" "${flags[@]}" --window-size=1280,"$height" --screenshot="$out/$name.png" "file://$html" 2>/dev/null >/dev/null
+	got=$(grep -o 'data-images="[0-9]*"' "$work/$name.dom" | grep -o '[0-9]*' || echo none)
+	if grep -q 'data-images-ok="yes"' "$work/$name.dom" && [ "$got" = "$want" ]; then
+		echo "ok   $name: $got/$want images loaded; screenshot $out/$name.png"
+	else
+		echo "FAIL $name: images loaded $(grep -o 'data-images-ok="[a-z]*"' "$work/$name.dom" || echo '?'), $got of $want" >&2
+		status=1
+	fi
+done
+exit $status

@@ -1,0 +1,5 @@
+//go:build !race
+
+package elasticity_test
+
+const raceEnabled = false

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -84,9 +83,8 @@ func learningRates(m *elasticity.Model, log *datasets.Log) ([]RateEstimate, stri
 		out[c].SD, out[c].Low, out[c].High = sd, out[c].Value-1.96*sd, out[c].Value+1.96*sd
 	}
 	return out, fmt.Sprintf("95%% intervals: Laplace approximation on this log's %d attempts — the observed information of the global rates "+
-		"with each learner's (θ, ε) integrated out (Schur complement of their posterior precision), "+
-		"holding item difficulties, support effects and per-skill rate deviations at their estimates. "+
-		"Holding those fixed understates the uncertainty somewhat; a learner-bootstrap refit would not, but costs a fit per resample.", log.Len())
+		"with every learner's (θ, ε) and every item's difficulty and support effect integrated out (docs/report.md), "+
+		"holding skill-level means, per-skill rate deviations and the prior variances at their estimates.", log.Len())
 }
 
 // skillPractice is a learner's practice on one skill so far, as the model
@@ -94,63 +92,6 @@ func learningRates(m *elasticity.Model, log *datasets.Log) ([]RateEstimate, stri
 type skillPractice struct {
 	n      [3]uint32
 	recent [3]float64
-}
-
-// rateInformation returns the 6×6 observed information of the global rates
-// on log: Σ over learners of A − B·Cov·Bᵀ, where A is the rates' block of
-// the negative log-likelihood Hessian, B its cross block with the learner's
-// (θ, ε), and Cov their posterior covariance (the inverse of that block plus
-// the prior precision), all at the posterior mode.
-//
-// The practice features follow docs/models.md; every learner's learning
-// term is checked against the Scorer's, so a change of the model's features
-// is reported instead of giving wrong intervals.
-func rateInformation(m *elasticity.Model, log *datasets.Log) (*mat.SymDense, error) {
-	p := m.Params()
-	res := elasticity.NewLogResolver(m, log)
-	sc := elasticity.NewScorer(m)
-	practice := make([]skillPractice, len(p.Skills))
-	var touched []int32
-	var h elasticity.History
-	var buf []int32 // the row's known skills; never aliased with the model's or h's slices
-	var steps []rateStep
-	info := mat.NewSymDense(nRates, nil)
-	for _, rows := range log.Histories() {
-		if len(rows) == 0 {
-			continue
-		}
-		h.Reset()
-		steps = steps[:0]
-		for _, k := range touched {
-			practice[k] = skillPractice{}
-		}
-		touched = touched[:0]
-		for _, row := range rows {
-			res.Append(&h, int(row))
-			item := res.Item(int(row))
-			buf = res.Skills(buf[:0], int(row))
-			skills := stepSkills(m, buf, item)
-			x, l := practiceTerm(p, practice, skills)
-			o := elasticity.OutcomeOf(log.Independent[row], log.Supported[row])
-			steps = append(steps, rateStep{x, l - itemDifficulty(m, item, skills), itemSupport(m, item, skills), o, item})
-			for _, k := range skills {
-				if practice[k] == (skillPractice{}) {
-					touched = append(touched, k)
-				}
-				addPractice(&practice[k], o, p.Config.RecencyDecay)
-			}
-		}
-		post := sc.Score(&h)
-		// Check the learning term after the whole history against the Scorer's.
-		last := steps[len(steps)-1].item
-		skills := stepSkills(m, h.StepSkills(h.Len()-1), last)
-		_, l := practiceTerm(p, practice, skills)
-		if got := itemDifficulty(m, last, skills) - sc.Readiness(last, skills).Difficulty; math.Abs(got-l) > 1e-6*(1+math.Abs(l)) {
-			return nil, errors.New("the elasticity model's learning term no longer matches docs/models.md as this report reads it")
-		}
-		addLearnerInformation(info, post, steps)
-	}
-	return info, nil
 }
 
 // stepSkills is the Scorer's rule: an attempt listing no known skill
@@ -208,57 +149,6 @@ func addPractice(pr *skillPractice, o elasticity.Outcome, decay float64) {
 	}
 	pr.recent[o]++
 	pr.n[o]++
-}
-
-// rateStep is one attempt as the rates' information needs it.
-type rateStep struct {
-	x    [nRates]float64 // practice features
-	off  float64         // learning term minus item difficulty, l − b
-	d    float64         // item support effect
-	out  elasticity.Outcome
-	item int32
-}
-
-// addLearnerInformation adds one learner's A − B·Cov·Bᵀ to info.
-func addLearnerInformation(info *mat.SymDense, post elasticity.Posterior, steps []rateStep) {
-	theta, eps := post.Ability.Value, post.Elasticity.Value
-	var a [nRates][nRates]float64
-	var b [nRates][2]float64
-	for _, s := range steps {
-		x, off, d, o := s.x, s.off, s.d, s.out
-		p1 := sigmoid(theta + off)
-		w1 := p1 * (1 - p1)
-		for i := range x {
-			b[i][0] += w1 * x[i]
-			for j := range x {
-				a[i][j] += w1 * x[i] * x[j]
-			}
-		}
-		if o == elasticity.IndependentSuccess {
-			continue // stage 2 is not observed
-		}
-		p2 := sigmoid(theta + eps + off + d)
-		w2 := p2 * (1 - p2)
-		for i := range x {
-			b[i][0] += w2 * x[i]
-			b[i][1] += w2 * x[i]
-			for j := range x {
-				a[i][j] += w2 * x[i] * x[j]
-			}
-		}
-	}
-	cov := post.Cov
-	for i := range nRates {
-		for j := i; j < nRates; j++ {
-			var bcb float64
-			for r := range 2 {
-				for c := range 2 {
-					bcb += b[i][r] * cov[r][c] * b[j][c]
-				}
-			}
-			info.SetSym(i, j, info.At(i, j)+a[i][j]-bcb)
-		}
-	}
 }
 
 func sigmoid(x float64) float64 {

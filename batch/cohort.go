@@ -39,17 +39,28 @@ type cohort struct {
 // (the heap grows to twice the live data before a collection).
 const bytesPerAttempt = 2 * 44
 
-func newCohort(capacity int) *cohort {
+// newCohort returns an empty cohort with room for attempts attempts and
+// skills skills.
+func newCohort(attempts, skills int) *cohort {
+	capacity := attempts
 	return &cohort{
 		index:    make(map[string]int32),
 		learner:  make([]int32, 0, capacity),
 		item:     make([]int32, 0, capacity),
 		skillEnd: make([]int32, 0, capacity),
-		skills:   make([]int32, 0, capacity+capacity/2),
+		skills:   make([]int32, 0, skills),
 		seq:      make([]int64, 0, capacity),
 		timeMS:   make([]int64, 0, capacity),
 		flags:    make([]uint8, 0, capacity),
 	}
+}
+
+// reset empties c for reuse, keeping its buffers.
+func (c *cohort) reset() {
+	c.ids = c.ids[:0]
+	clear(c.index)
+	c.learner, c.item, c.skillEnd, c.skills = c.learner[:0], c.item[:0], c.skillEnd[:0], c.skills[:0]
+	c.seq, c.timeMS, c.flags = c.seq[:0], c.timeMS[:0], c.flags[:0]
 }
 
 // Len returns the number of attempts.

@@ -16,7 +16,7 @@ import (
 // decoded batch and Parquet buffers, the output row groups, the chunks in
 // flight and the Go runtime.
 const (
-	reserveBytes = 48 << 20
+	reserveBytes = 80 << 20
 	// spillBufferBytes is the write buffer of each spill file; with many
 	// parts it shrinks so that all buffers together take a tenth of the
 	// budget.

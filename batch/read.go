@@ -85,7 +85,9 @@ func (r *run) handle(ctx context.Context, res *resolver, rec arrow.RecordBatch, 
 // readCohort reads the shard's attempts into memory (the plan has one part).
 func (r *run) readCohort(ctx context.Context) (*cohort, error) {
 	shardRows := r.rows / int64(r.key.Shard.Count)
-	c := newCohort(int(shardRows + shardRows/16))
+	// Room for the estimate plus an imbalance margin; simulated and
+	// real logs average one to two skills an attempt.
+	c := newCohort(int(shardRows+shardRows/16), int(shardRows+shardRows/2))
 	var learnerOf []int32
 	err := r.eachBatch(ctx, "read", func(b *recordBatch) error {
 		learnerOf, _ = b.addTo(c, 0, learnerOf)

@@ -214,12 +214,16 @@ func (r *run) scoreParts(ctx context.Context, todo []bool) error {
 		}
 	}
 	r.report(Progress{Stage: "score", Total: prog.total})
+	var c *cohort
 	for p := range todo {
 		if !todo[p] {
 			continue
 		}
-		c, err := sp.load(p)
-		if err != nil {
+		// The previous part's cohort is reused; collect the rest of it
+		// (grouping, learner ids) before loading this one, or the heap
+		// would hold both until the collector's next cycle.
+		runtime.GC()
+		if c, err = sp.load(p, c); err != nil {
 			return err
 		}
 		if err := r.scorePart(ctx, p, c, prog); err != nil {

@@ -16,9 +16,12 @@ import (
 // model indexes already resolved, and each part needs only a small write
 // buffer, which keeps memory flat however many parts there are.
 //
-// A row is: uvarint row length, then uvarint id length, id bytes, varint
-// seq, varint Unix ms (datasets.NoTime when unknown), uvarint item+1 (0:
-// not in the model), flags byte, uvarint skill count, uvarint skills.
+// A row is: uvarint row length, then uvarint id length + 1 and the id's
+// bytes, or 0 when the learner is the previous row's; varint seq, varint
+// Unix ms (datasets.NoTime when unknown), uvarint item+1 (0: not in the
+// model), flags byte, uvarint skill count, uvarint skills. Logs usually
+// keep a learner's rows together, so most rows skip the id and loading
+// skips the id lookup.
 type spiller struct {
 	dir     string
 	place   placement
@@ -27,13 +30,19 @@ type spiller struct {
 	bufs    [][]byte
 	bufSize int
 	rows    []int64 // rows spilled per part
+	skills  []int64 // skills of the rows spilled per part
 	row     []byte  // scratch for one encoded row
+	// last[p] is the learner of part p's previous row: its dictionary
+	// entry in batch number batch (-1: none yet).
+	last  []int32
+	batch int32
 }
 
 // newSpiller creates one spill file per wanted part in dir.
 func newSpiller(dir string, place placement, want []bool, bufSize int) (*spiller, error) {
 	s := &spiller{dir: dir, place: place, want: want, bufSize: bufSize,
-		files: make([]*os.File, place.parts), bufs: make([][]byte, place.parts), rows: make([]int64, place.parts)}
+		files: make([]*os.File, place.parts), bufs: make([][]byte, place.parts), rows: make([]int64, place.parts),
+		skills: make([]int64, place.parts), last: make([]int32, place.parts)}
 	for p := range place.parts {
 		if !want[p] {
 			continue
@@ -53,6 +62,11 @@ func (s *spiller) path(p int) string { return filepath.Join(s.dir, fmt.Sprintf("
 // add appends the batch's rows to their parts' files and returns how many
 // rows belong to this shard's wanted parts.
 func (s *spiller) add(b *recordBatch) (int, error) {
+	// A new batch has a new dictionary: no row of it repeats a learner
+	// entry of the last.
+	for p := range s.last {
+		s.last[p] = -1
+	}
 	added := 0
 	for i := range b.n {
 		e := b.learner[i]
@@ -60,7 +74,14 @@ func (s *spiller) add(b *recordBatch) (int, error) {
 		if p < 0 || !s.want[p] {
 			continue
 		}
-		s.row = encodeRow(s.row[:0], b, i, b.learnerIDs.Value(int(e)))
+		id := b.learnerIDs.Value(int(e))
+		if s.last[p] == e {
+			id = ""
+		}
+		s.last[p] = e
+		var n int
+		s.row, n = encodeRow(s.row[:0], b, i, id)
+		s.skills[p] += int64(n)
 		buf := binary.AppendUvarint(s.bufs[p], uint64(len(s.row)))
 		s.bufs[p] = append(buf, s.row...)
 		s.rows[p]++
@@ -74,10 +95,15 @@ func (s *spiller) add(b *recordBatch) (int, error) {
 	return added, nil
 }
 
-// encodeRow appends row i of b, learner id, to dst.
-func encodeRow(dst []byte, b *recordBatch, i int, id string) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(id)))
-	dst = append(dst, id...)
+// encodeRow appends row i of b, learner id ("" for the previous row's), to
+// dst and returns it with the number of skills written.
+func encodeRow(dst []byte, b *recordBatch, i int, id string) ([]byte, int) {
+	if id == "" {
+		dst = append(dst, 0)
+	} else {
+		dst = binary.AppendUvarint(dst, uint64(len(id))+1)
+		dst = append(dst, id...)
+	}
 	dst = binary.AppendVarint(dst, b.seq[i])
 	dst = binary.AppendVarint(dst, b.timeMS(i))
 	dst = binary.AppendUvarint(dst, uint64(b.modelItem[b.item[i]]+1))
@@ -94,7 +120,7 @@ func encodeRow(dst []byte, b *recordBatch, i int, id string) []byte {
 			dst = binary.AppendUvarint(dst, uint64(mk))
 		}
 	}
-	return dst
+	return dst, n
 }
 
 func (s *spiller) flush(p int) error {
@@ -131,15 +157,26 @@ func (s *spiller) close() error {
 	return errors.Join(errs...)
 }
 
-// load reads part p's spill file into a cohort and removes the file.
-func (s *spiller) load(p int) (*cohort, error) {
+// load reads part p's spill file into c and removes the file. c's buffers
+// are reused; a nil c is made with room for the largest part, so no later
+// part grows it (growing would hold old and new arrays at once).
+func (s *spiller) load(p int, c *cohort) (*cohort, error) {
 	path := s.path(p)
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
 	defer f.Close()
-	c := newCohort(int(s.rows[p]))
+	if c == nil {
+		var rows, skills int64
+		for q, want := range s.want {
+			if want {
+				rows, skills = max(rows, s.rows[q]), max(skills, s.skills[q])
+			}
+		}
+		c = newCohort(int(rows), int(skills))
+	}
+	c.reset()
 	if err := decodeRows(f, c); err != nil {
 		return nil, fmt.Errorf("spill %s: %w", path, err)
 	}
@@ -159,6 +196,7 @@ func decodeRows(r io.Reader, c *cohort) error {
 	store := make([]byte, spillChunk)
 	lo, hi := 0, 0
 	eof := false
+	d := rowDecoder{c: c, learner: -1}
 	for {
 		win := store[lo:hi]
 		n, k := binary.Uvarint(win)
@@ -166,7 +204,7 @@ func decodeRows(r io.Reader, c *cohort) error {
 			return errors.New("corrupt row length")
 		}
 		if k > 0 && uint64(len(win)-k) >= n {
-			if err := decodeRow(win[k:k+int(n)], c); err != nil {
+			if err := d.decode(win[k : k+int(n)]); err != nil {
 				return err
 			}
 			lo += k + int(n)
@@ -201,45 +239,58 @@ func decodeRows(r io.Reader, c *cohort) error {
 // make load allocate without limit.
 const maxSpillRow = 1 << 28
 
-// decodeRow appends one encoded row to c.
-func decodeRow(row []byte, c *cohort) error {
-	var bad bool
-	uvarint := func() uint64 {
-		v, k := binary.Uvarint(row)
-		if k <= 0 {
-			bad = true
-			return 0
-		}
-		row = row[k:]
-		return v
+// rowDecoder decodes spill rows into a cohort.
+type rowDecoder struct {
+	c       *cohort
+	learner int32 // the previous row's learner, -1 before the first
+	row     []byte
+	bad     bool
+}
+
+func (d *rowDecoder) uvarint() uint64 {
+	v, k := binary.Uvarint(d.row)
+	if k <= 0 {
+		d.bad = true
+		return 0
 	}
-	varint := func() int64 {
-		v, k := binary.Varint(row)
-		if k <= 0 {
-			bad = true
-			return 0
-		}
-		row = row[k:]
-		return v
+	d.row = d.row[k:]
+	return v
+}
+
+func (d *rowDecoder) varint() int64 {
+	v, k := binary.Varint(d.row)
+	if k <= 0 {
+		d.bad = true
+		return 0
 	}
-	idLen := uvarint()
-	if bad || uint64(len(row)) < idLen {
+	d.row = d.row[k:]
+	return v
+}
+
+// decode appends one encoded row to the cohort.
+func (d *rowDecoder) decode(row []byte) error {
+	d.row, d.bad = row, false
+	switch idLen := d.uvarint(); {
+	case d.bad || uint64(len(d.row)) < idLen-1 && idLen > 0:
 		return errors.New("corrupt learner id")
+	case idLen > 0:
+		d.learner = d.c.internBytes(d.row[:idLen-1])
+		d.row = d.row[idLen-1:]
+	case d.learner < 0:
+		return errors.New("first row repeats a learner")
 	}
-	u := c.internBytes(row[:idLen])
-	row = row[idLen:]
-	seq, t, item := varint(), varint(), int32(uvarint())-1
-	if bad || len(row) == 0 {
+	seq, t, item := d.varint(), d.varint(), int32(d.uvarint())-1
+	if d.bad || len(d.row) == 0 {
 		return errors.New("corrupt row")
 	}
-	flags := row[0]
-	row = row[1:]
-	for n := uvarint(); n > 0 && !bad; n-- {
-		c.skills = append(c.skills, int32(uvarint()))
+	flags := d.row[0]
+	d.row = d.row[1:]
+	for n := d.uvarint(); n > 0 && !d.bad; n-- {
+		d.c.skills = append(d.c.skills, int32(d.uvarint()))
 	}
-	if bad || len(row) != 0 {
+	if d.bad || len(d.row) != 0 {
 		return errors.New("corrupt skills")
 	}
-	c.add(u, item, seq, t, flags)
+	d.c.add(d.learner, item, seq, t, flags)
 	return nil
 }

@@ -120,18 +120,24 @@ func TestSpillRoundTrip(t *testing.T) {
 		item        int32
 		flags       uint8
 		skills      []int32
+		sameLearner bool // encoded as "the previous row's learner"
 	}
 	rows := []row{
-		{"a", 1, 1600000000000, 3, flagIndependent | flagSupported, []int32{0, 5}},
-		{strings.Repeat("long-id-", 200_000), -5, noTime, -1, 0, nil},
-		{"a", 2, 1600000001000, 0, flagSupported, []int32{7}},
-		{"b", 1 << 40, 0, 12, 0, []int32{1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{"a", 1, 1600000000000, 3, flagIndependent | flagSupported, []int32{0, 5}, false},
+		{strings.Repeat("long-id-", 200_000), -5, noTime, -1, 0, nil, false},
+		{"a", 2, 1600000001000, 0, flagSupported, []int32{7}, false},
+		{"a", 3, 1600000002000, 1, 0, []int32{7, 8}, true},
+		{"b", 1 << 40, 0, 12, 0, []int32{1, 2, 3, 4, 5, 6, 7, 8, 9}, false},
 	}
 	var buf bytes.Buffer
 	for _, r := range rows {
 		var enc []byte
-		enc = binary.AppendUvarint(enc, uint64(len(r.id)))
-		enc = append(enc, r.id...)
+		if r.sameLearner {
+			enc = append(enc, 0)
+		} else {
+			enc = binary.AppendUvarint(enc, uint64(len(r.id))+1)
+			enc = append(enc, r.id...)
+		}
 		enc = binary.AppendVarint(enc, r.seq)
 		enc = binary.AppendVarint(enc, r.timeMS)
 		enc = binary.AppendUvarint(enc, uint64(r.item+1))
@@ -144,7 +150,7 @@ func TestSpillRoundTrip(t *testing.T) {
 		buf.Write(enc)
 	}
 	whole := buf.Bytes()
-	c := newCohort(0)
+	c := newCohort(0, 0)
 	if err := decodeRows(&trickle{data: whole, n: 7}, c); err != nil {
 		t.Fatal(err)
 	}
@@ -152,14 +158,14 @@ func TestSpillRoundTrip(t *testing.T) {
 		t.Fatalf("decoded %d rows of %d learners, want %d of 3", c.Len(), len(c.ids), len(rows))
 	}
 	for i, r := range rows {
-		got := row{c.ids[c.learner[i]], c.seq[i], c.timeMS[i], c.item[i], c.flags[i], slices.Clone(c.skillsOf(int32(i)))}
+		got := row{c.ids[c.learner[i]], c.seq[i], c.timeMS[i], c.item[i], c.flags[i], slices.Clone(c.skillsOf(int32(i))), r.sameLearner}
 		if got.id != r.id || got.seq != r.seq || got.timeMS != r.timeMS || got.item != r.item || got.flags != r.flags ||
 			!slices.Equal(got.skills, r.skills) && len(r.skills) > 0 {
 			t.Errorf("row %d decoded as %+v", i, got)
 		}
 	}
 	for _, cut := range []int{1, len(whole) / 2, len(whole) - 1} {
-		if err := decodeRows(bytes.NewReader(whole[:cut]), newCohort(0)); err == nil {
+		if err := decodeRows(bytes.NewReader(whole[:cut]), newCohort(0, 0)); err == nil {
 			t.Errorf("truncated at %d of %d bytes: no error", cut, len(whole))
 		}
 	}
@@ -183,7 +189,7 @@ func (r *trickle) Read(p []byte) (int, error) {
 // TestGroupOrdersBySeq checks grouping: each learner's rows in Seq order,
 // equal Seq in input order, learners sorted by id.
 func TestGroupOrdersBySeq(t *testing.T) {
-	c := newCohort(0)
+	c := newCohort(0, 0)
 	for _, a := range []struct {
 		id  string
 		seq int64

@@ -46,7 +46,7 @@ func TestScoreWritesTables(t *testing.T) {
 	}
 	out := filepath.Join(dir, "scores")
 	code, stdout, stderr := zpd(t, "score", "--model", model, "--in", log, "--out", out, "--candidates", cands,
-		"--memory-budget", "128MB", "--json", "--log-every", "0s")
+		"--memory-budget", "160MB", "--json", "--log-every", "0s")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -136,7 +136,13 @@ func (b *builder) evaluate() error {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return err
+		if b.ctx.Err() != nil {
+			return b.ctx.Err()
+		}
+		// A log the protocol cannot split (say, no learner in the test
+		// fold) still gets the rest of the report.
+		b.evalErr = err
+		return nil
 	}
 	b.lb = boards[0]
 	for _, lb := range boards[1:] {
@@ -191,6 +197,9 @@ func (b *builder) leaderboard() error {
 	switch {
 	case b.in.Log == nil && b.lb == nil:
 		s.Note = "No attempt log given (--data): the evaluation protocol needs one."
+		return nil
+	case b.evalErr != nil:
+		s.Note = "The evaluation protocol failed on this log: " + b.evalErr.Error()
 		return nil
 	case b.lb == nil:
 		s.Note = "Evaluation was skipped."

@@ -146,15 +146,17 @@ func Build(ctx context.Context, in Input, opts Options) (*Report, error) {
 
 // builder carries the state shared by Build's stages.
 type builder struct {
-	ctx    context.Context
-	in     Input
-	opts   Options
-	r      *Report
-	m      *elasticity.Model // nil for other families
-	lb     *evaluate.Leaderboard
-	states []LearnerState // every learner's posterior (elasticity model and log)
-	chosen []Chosen       // learners for ZPD charts
-	mu     sync.Mutex     // serialises Progress calls from concurrent fits
+	ctx  context.Context
+	in   Input
+	opts Options
+	r    *Report
+	m    *elasticity.Model // nil for other families
+	lb   *evaluate.Leaderboard
+	// evalErr is why the protocol failed; the leaderboard section shows it.
+	evalErr error
+	states  []LearnerState // every learner's posterior (elasticity model and log)
+	chosen  []Chosen       // learners for ZPD charts
+	mu      sync.Mutex     // serialises Progress calls from concurrent fits
 }
 
 func (b *builder) progress(stage string, done float64) {

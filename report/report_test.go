@@ -22,6 +22,7 @@ import (
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/elasticity"
+	"github.com/zpd-project/zpd/models/evaluate"
 )
 
 // quickElasticity keeps test fits short: the report, not the fit, is tested.
@@ -356,4 +357,21 @@ func groupIndex(name string) int {
 		n = 10*n + int(r-'0')
 	}
 	return n
+}
+
+// TestReportWhenProtocolFails: a log whose learners all fall outside the
+// test fold cannot be evaluated; the report says so and renders the rest.
+func TestReportWhenProtocolFails(t *testing.T) {
+	e := loadExcerpt(t)
+	train := evaluate.Subset(e.log, func(id string) bool { return evaluate.LearnerFold(id) != evaluate.TestFold })
+	r, err := Build(context.Background(), Input{Artifact: e.art, Log: train}, quickOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Leaderboard.Note, "failed") || r.Leaderboard.Board != nil {
+		t.Errorf("leaderboard note %q, board %v", r.Leaderboard.Note, r.Leaderboard.Board)
+	}
+	if r.Population.Learners != train.Learners.Len() || r.Data == nil {
+		t.Errorf("the rest of the report is missing: %d learners scored, data %v", r.Population.Learners, r.Data != nil)
+	}
 }

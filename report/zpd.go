@@ -30,6 +30,9 @@ func (b *builder) zpd() error {
 	switch {
 	case b.m == nil:
 		b.r.ZPDNote = "ZPD charts need an elasticity model."
+		if len(b.opts.Learners) > 0 {
+			b.r.ZPDNote += " The requested learners are not charted."
+		}
 		return nil
 	case b.in.Log == nil:
 		b.r.ZPDNote = "No attempt log given (--data): the chart shows a new learner at the population prior."

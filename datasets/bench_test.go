@@ -33,6 +33,7 @@ func reportRows(b *testing.B, rows float64, cpu0 time.Duration) {
 type benchFiles struct {
 	once sync.Once
 	dir  string
+	keep string // ZPD_BENCH_DIR: not removed at exit
 	err  error
 }
 
@@ -41,7 +42,7 @@ var bench benchFiles
 // TestMain removes the benchmark logs when the test binary exits.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bench.dir != "" {
+	if bench.dir != "" && bench.keep == "" {
 		os.RemoveAll(bench.dir)
 	}
 	os.Exit(code)
@@ -50,7 +51,20 @@ func TestMain(m *testing.M) {
 // benchLog returns the path of a generated Parquet log of rows attempts
 // with one group column, written once per process through Writer.Write.
 func benchLog(b *testing.B, rows int) string {
-	bench.once.Do(func() { bench.dir, bench.err = os.MkdirTemp("", "zpd-bench-") })
+	bench.once.Do(func() {
+		// ZPD_BENCH_DIR keeps the generated logs between runs (they take
+		// a minute to write); by default they live in a temp dir removed
+		// at exit.
+		if dir := os.Getenv("ZPD_BENCH_DIR"); dir != "" {
+			bench.err = os.MkdirAll(dir, 0o755)
+			bench.keep = dir
+			return
+		}
+		bench.dir, bench.err = os.MkdirTemp("", "zpd-bench-")
+	})
+	if bench.keep != "" {
+		bench.dir = bench.keep
+	}
 	if bench.err != nil {
 		b.Fatal(bench.err)
 	}

@@ -85,8 +85,21 @@ func (d *fileDecoder) fillAbsent(l *Log, off, n int) {
 			fill(l.ResponseMS[off:off+n], math.NaN())
 		case colDifficulty:
 			fill(l.Difficulty[off:off+n], math.NaN())
+		case colSeq:
+			fill(l.Seq[off:off+n], 0)
+		case colHintsUsed:
+			fill(l.HintsUsed[off:off+n], 0)
+		case colRetries:
+			fill(l.Retries[off:off+n], 0)
+		case colIndependent:
+			fill(l.Independent[off:off+n], false)
+		case colSupported:
+			fill(l.Supported[off:off+n], false)
+		case colScaffolded:
+			fill(l.Scaffolded[off:off+n], false)
+		case colAnswerGiven:
+			fill(l.AnswerGiven[off:off+n], false)
 		}
-		// Counts and flags default to zero and false, which growRows set.
 	}
 	for g, name := range l.GroupNames {
 		if d.hasGroup(name) {
@@ -599,8 +612,10 @@ func (g *groupRemap) values(arr arrow.Array, dst []string) {
 	}
 }
 
-// growRows extends l's fixed-width columns by n zeroed rows (skills are
-// appended by their decoder).
+// growRows extends l's fixed-width columns by n rows (skills are appended
+// by their decoder). The new rows hold stale or zero values until the
+// decoders and fillAbsent write every one of them: not clearing them saves
+// a pass over the whole log's memory.
 func growRows(l *Log, n int) {
 	l.Learner = extend(l.Learner, n)
 	l.Item = extend(l.Item, n)
@@ -620,12 +635,9 @@ func growRows(l *Log, n int) {
 	}
 }
 
-// extend returns s with n more zero elements.
+// extend returns s with n more elements, not cleared.
 func extend[T any](s []T, n int) []T {
-	old := len(s)
-	s = grow(s, old+n)[:old+n]
-	clear(s[old:])
-	return s
+	return grow(s, len(s)+n)[:len(s)+n]
 }
 
 // resetRows empties l's rows but keeps its id dictionaries, so indexes stay

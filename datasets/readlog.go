@@ -213,6 +213,9 @@ func readParquetColumns(src *source, dec *fileDecoder, l *Log, opts ReadOptions)
 	// Column readers reserve a whole batch up front: no more than the file.
 	batch := int64(max(min(max(opts.batchSize(), 1<<17), n), 1))
 	err := parallel(len(src.fields), func(j int) error {
+		if leaf := src.direct(j); leaf >= 0 {
+			return readDirect(src, j, leaf, l, off, dec.cols[j].sink)
+		}
 		cr, err := src.pq.GetColumn(context.Background(), src.fields[j])
 		if err != nil {
 			return err

@@ -370,10 +370,14 @@ func reserveLog(l *Log, n int) {
 	}
 }
 
-// grow returns s with capacity for at least n elements.
+// grow returns s with capacity for at least n elements, at least doubling
+// the capacity of a non-empty s so that growing in steps stays linear.
 func grow[T any](s []T, n int) []T {
 	if cap(s) >= n {
 		return s
+	}
+	if cap(s) > 0 {
+		n = max(n, 2*cap(s))
 	}
 	return append(make([]T, 0, n), s...)
 }

@@ -56,7 +56,7 @@ func (lx *lexer) ws() byte {
 
 // end checks that only whitespace is left.
 func (lx *lexer) end() error {
-	if lx.ws() != 0 {
+	if lx.ws(); lx.pos < len(lx.data) {
 		return lx.fail("unexpected data after the top-level value")
 	}
 	return nil

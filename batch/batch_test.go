@@ -61,7 +61,8 @@ func runParts(t *testing.T, cfg Config, parts int) *Result {
 // files, so batch must regroup and reorder them; equality is bit for bit.
 func TestScoresMatchScorer(t *testing.T) {
 	dir := t.TempDir()
-	in, log := writeShuffledLog(t, dir, simConfig(3, 200, 120, 8), 3)
+	flat, flatLog := writeShuffledLog(t, dir, simConfig(3, 200, 120, 8), 3)
+	hive, hiveLog := writeHiveLog(t, dir, simConfig(4, 150, 120, 8), 3)
 	modelDir := testModel(t)
 	m, meta := loadTestModel(t, modelDir)
 	cands := []string{m.Params().Items[0], m.Params().Items[7], m.Params().Items[42]}
@@ -69,9 +70,16 @@ func TestScoresMatchScorer(t *testing.T) {
 
 	for _, tc := range []struct {
 		name  string
+		in    string
+		log   *datasets.Log
 		parts int
-	}{{"in memory", 0}, {"spilled in 3 parts", 3}} {
+	}{
+		{"in memory", flat, flatLog, 0},
+		{"spilled in 3 parts", flat, flatLog, 3},
+		{"Hive tree spilled in 2 parts", hive, hiveLog, 2},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
+			in, log := tc.in, tc.log
 			out := filepath.Join(dir, "out-"+strings.ReplaceAll(tc.name, " ", "-"))
 			res := runParts(t, Config{Model: modelDir, In: in, Out: out, Candidates: candFile}, tc.parts)
 			rows := sortedLearners(readLearners(t, out))

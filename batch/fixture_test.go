@@ -80,15 +80,51 @@ func writeShuffledLog(t testing.TB, dir string, cfg simulate.Config, files int) 
 		t.Fatal(err)
 	}
 	root := filepath.Join(dir, "log")
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	writeRows(t, root, log, rand.New(rand.NewPCG(cfg.Seed, 99)).Perm(log.Len()), files, false)
+	back, err := datasets.ReadLog(root, datasets.ReadOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	order := rand.New(rand.NewPCG(cfg.Seed, 99)).Perm(log.Len())
+	return root, back
+}
+
+// writeHiveLog writes the cohort's rows in random order as a Hive tree,
+// one directory per file (term=a/, term=b/, …): the Reader adds the key as
+// the group column group_term. It returns the root and the log read back.
+func writeHiveLog(t testing.TB, dir string, cfg simulate.Config, files int) (string, *datasets.Log) {
+	t.Helper()
+	log, _, err := simulate.SimulateLog(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "hive")
+	writeRows(t, root, log, rand.New(rand.NewPCG(cfg.Seed, 98)).Perm(log.Len()), files, true)
+	back, err := datasets.ReadLog(root, datasets.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.GroupNames) != 1 || back.GroupNames[0] != "group_term" {
+		t.Fatalf("Hive tree read with groups %v, want [group_term]", back.GroupNames)
+	}
+	return root, back
+}
+
+// writeRows writes log's rows in order over files files under root, the
+// last in Arrow IPC; with hive each file goes in its own term=x directory.
+func writeRows(t testing.TB, root string, log *datasets.Log, order []int, files int, hive bool) {
+	t.Helper()
 	per := (len(order) + files - 1) / files
 	for f := range files {
-		name := filepath.Join(root, "part-"+string(rune('a'+f))+".parquet")
+		sub := root
+		if hive {
+			sub = filepath.Join(root, "term="+string(rune('a'+f)))
+		}
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(sub, "part-"+string(rune('a'+f))+".parquet")
 		if f == files-1 {
-			name = filepath.Join(root, "part-"+string(rune('a'+f))+".arrow")
+			name = filepath.Join(sub, "part-"+string(rune('a'+f))+".arrow")
 		}
 		w, err := datasets.Create(name, datasets.WriteOptions{Groups: log.GroupNames, RowGroupRows: 500})
 		if err != nil {
@@ -104,9 +140,4 @@ func writeShuffledLog(t testing.TB, dir string, cfg simulate.Config, files int) 
 			t.Fatal(err)
 		}
 	}
-	back, err := datasets.ReadLog(root, datasets.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root, back
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/bestlr"
+	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/models/evaluate"
 	"github.com/zpd-project/zpd/models/irt"
 	"github.com/zpd-project/zpd/models/itemmean"
@@ -24,6 +25,7 @@ func All() []models.Family {
 		pfa.Family{},
 		bestlr.Family{},
 		bestlr.Family{Support: true},
+		elasticity.Family{},
 	}
 }
 

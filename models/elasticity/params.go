@@ -17,7 +17,7 @@ const (
 // Slices indexed by item are aligned with Items; by skill, with Skills.
 type Params struct {
 	Format  string `json:"format"`
-	Version int    `json:"version"`
+	Version int    `json:"format_version"`
 	Config  Config `json:"config"`
 
 	// Mean is the population mean of (ability θ, elasticity ε), in logits.

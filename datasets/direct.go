@@ -149,12 +149,11 @@ func chunkReader[R any](ccr file.ColumnChunkReader) (R, error) {
 }
 
 // spread moves the n packed values at the start of dst to the rows whose
-// definition level marks a value, and writes null to the others; it
-// returns the rows that were null. It works backwards, in place, since a
-// value never moves to an earlier row.
-func spread[T any](dst []T, n int, def []int16, maxDef int16, null T) (nulls []int) {
+// definition level marks a value and writes null to the others. It works
+// backwards, in place, since a value never moves to an earlier row.
+func spread[T any](dst []T, n int, def []int16, maxDef int16, null T) {
 	if n == len(dst) {
-		return nil
+		return
 	}
 	v := n
 	for i := len(dst) - 1; i >= 0; i-- {
@@ -163,19 +162,20 @@ func spread[T any](dst []T, n int, def []int16, maxDef int16, null T) (nulls []i
 			dst[i] = dst[v]
 		} else {
 			dst[i] = null
-			nulls = append(nulls, i)
 		}
 	}
-	return nulls
 }
 
-// reportNullRows reports null rows of a non-nullable column.
-func reportNullRows(nulls []int, spec columnSpec, fileRow int64, sink *problemSink) {
-	if spec.nullable {
+// reportNullRows reports the null rows of a non-nullable column, which
+// are those whose definition level is below maxDef.
+func reportNullRows(n, nv int, def []int16, maxDef int16, spec columnSpec, fileRow int64, sink *problemSink) {
+	if spec.nullable || n == nv {
 		return
 	}
-	for i := len(nulls) - 1; i >= 0; i-- { // spread lists them last first
-		sink.add(fileRow+int64(nulls[i]), spec.name, msgNull, true)
+	for i, d := range def[:n] {
+		if d != maxDef {
+			sink.add(fileRow+int64(i), spec.name, msgNull, true)
+		}
 	}
 }
 
@@ -189,7 +189,8 @@ func readInts(ccr file.ColumnChunkReader, dst []int64, def []int16, maxDef int16
 		return 0, err
 	}
 	if def != nil {
-		reportNullRows(spread(dst[:lv], nv, def[:lv], maxDef, null), spec, fileRow, sink)
+		spread(dst[:lv], nv, def[:lv], maxDef, null)
+		reportNullRows(int(lv), nv, def, maxDef, spec, fileRow, sink)
 	}
 	return int(lv), nil
 }
@@ -233,7 +234,8 @@ func readFlags(ccr file.ColumnChunkReader, dst []bool, def []int16, maxDef int16
 		return 0, err
 	}
 	if def != nil {
-		reportNullRows(spread(dst[:lv], nv, def[:lv], maxDef, false), spec, fileRow, sink)
+		spread(dst[:lv], nv, def[:lv], maxDef, false)
+		reportNullRows(int(lv), nv, def, maxDef, spec, fileRow, sink)
 	}
 	return int(lv), nil
 }

@@ -164,8 +164,8 @@ func printScore(w io.Writer, s scoreSettings, res *batch.Result) error {
 		return enc.Encode(sum)
 	}
 	m := res.Manifest
-	_, err := fmt.Fprintf(w, "scored %d learners (%d attempts) of shard %s in %d parts (%d reused) in %.1fs, %.0f attempts/s\nmanifest: %s\n",
-		m.Learners, m.Attempts, m.Shard, m.Parts, res.PartsReused, sum.Seconds, sum.AttemptsPerSec, sum.Manifest)
+	_, err := fmt.Fprintf(w, "scored %d learners (%d attempts) of shard %s in %.1fs (%.0f attempts/s); parts: %d scored, %d reused\nmanifest: %s\n",
+		m.Learners, m.Attempts, m.Shard, sum.Seconds, sum.AttemptsPerSec, res.PartsScored, res.PartsReused, sum.Manifest)
 	return err
 }
 

@@ -69,6 +69,12 @@ func TestScoreWritesTables(t *testing.T) {
 	if !strings.Contains(stderr, "score: read") || !strings.Contains(stderr, "attempts/s") {
 		t.Errorf("stderr %q has no progress lines", stderr)
 	}
+	// The same command again finds the shard complete and redoes nothing.
+	again := mustZPD(t, "score", "--model", model, "--in", log, "--out", out, "--candidates", cands,
+		"--memory-budget", "160MB", "--progress=false")
+	if !strings.Contains(again, "scored 60 learners") || !strings.Contains(again, "0 scored, 1 reused") {
+		t.Errorf("rerun printed %q, want 60 learners with the one part reused", again)
+	}
 }
 
 // firstItems returns the first n item ids of the model, one per line.

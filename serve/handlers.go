@@ -37,7 +37,7 @@ func (s *Server) handleScore(c *gin.Context) {
 	sc.out = w.appendResult(sc.out[:0], l, req, 0, &post)
 	sc.out = append(sc.out, '\n')
 	s.metrics.learners.Inc()
-	c.Data(http.StatusOK, jsonContentType, sc.out)
+	writeJSON(c, http.StatusOK, sc.out)
 }
 
 // checkFinite counts a posterior that JSON cannot carry in full (its
@@ -79,7 +79,7 @@ func (s *Server) handleBatch(c *gin.Context) {
 	}
 	sc.out = append(out, "]}\n"...)
 	s.metrics.learners.Add(float64(len(req.Learners)))
-	c.Data(http.StatusOK, jsonContentType, sc.out)
+	writeJSON(c, http.StatusOK, sc.out)
 }
 
 // batchChunk is how many learners one goroutine scores at a time.

@@ -86,7 +86,7 @@ func (s *Server) checkName(c *gin.Context) bool {
 // handleV2Server is GET /v2: server metadata.
 func (s *Server) handleV2Server(c *gin.Context) {
 	b := append([]byte(`{"name":"zpd","version":`), appendString(nil, s.build)...)
-	c.Data(http.StatusOK, jsonContentType, append(b, `,"extensions":[]}`+"\n"...))
+	writeJSON(c, http.StatusOK, append(b, `,"extensions":[]}`+"\n"...))
 }
 
 // handleV2ModelReady is GET /v2/models/{name}/ready.
@@ -120,7 +120,7 @@ func (s *Server) handleV2Model(c *gin.Context) {
 		}
 		b = append(b, `{"name":"`+out.name+`","datatype":"`+out.datatype+`","shape":[-1]}`...)
 	}
-	c.Data(http.StatusOK, jsonContentType, append(b, "]}\n"...))
+	writeJSON(c, http.StatusOK, append(b, "]}\n"...))
 }
 
 // v2Request is a decoded inference request.
@@ -176,7 +176,7 @@ func (s *Server) handleV2Infer(c *gin.Context) {
 	}
 	s.metrics.learners.Add(float64(n))
 	sc.out = appendV2Response(sc.out[:0], s.cfg.Name, l.meta.ModelVersion, &in, posts, ready)
-	c.Data(http.StatusOK, jsonContentType, sc.out)
+	writeJSON(c, http.StatusOK, sc.out)
 }
 
 // v2Field names the unplaced candidate by its flat index in the

@@ -41,8 +41,18 @@ func (lx *lexer) reset(data []byte) {
 
 func (lx *lexer) fail(msg string) error { return &syntaxError{msg: msg, off: lx.pos} }
 
-// ws skips whitespace and returns the next byte, or 0 at the end.
+// ws skips whitespace and returns the next byte, or 0 at the end. Compact
+// JSON has no whitespace, so the first test usually decides.
 func (lx *lexer) ws() byte {
+	if lx.pos < len(lx.data) {
+		if c := lx.data[lx.pos]; c > ' ' {
+			return c
+		}
+	}
+	return lx.wsSlow()
+}
+
+func (lx *lexer) wsSlow() byte {
 	for lx.pos < len(lx.data) {
 		switch c := lx.data[lx.pos]; c {
 		case ' ', '\t', '\n', '\r':

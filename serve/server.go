@@ -232,7 +232,7 @@ func (s *Server) routes() *gin.Engine {
 	e.GET("/healthz", s.handleLive)
 	e.GET("/readyz", s.handleReady)
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
-	e.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, jsonContentType, OpenAPI) })
+	e.GET("/openapi.json", func(c *gin.Context) { writeJSON(c, http.StatusOK, OpenAPI) })
 
 	v1 := e.Group("/v1", scoring)
 	v1.POST("/score", s.handleScore)
@@ -256,7 +256,7 @@ type discard struct{}
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func (s *Server) handleLive(c *gin.Context) {
-	c.Data(http.StatusOK, jsonContentType, []byte(`{"status":"ok"}`+"\n"))
+	writeJSON(c, http.StatusOK, []byte(`{"status":"ok"}`+"\n"))
 }
 
 // ready reports whether the server should get traffic: a model is loaded
@@ -269,7 +269,7 @@ func (s *Server) handleReady(c *gin.Context) {
 		return
 	}
 	b := append([]byte(`{"status":"ready","model_version":`), appendString(nil, s.ModelVersion())...)
-	c.Data(http.StatusOK, jsonContentType, append(b, "}\n"...))
+	writeJSON(c, http.StatusOK, append(b, "}\n"...))
 }
 
 // modelInfo is the GET /v1/model answer.
@@ -323,7 +323,7 @@ func (s *Server) handleReload(c *gin.Context) {
 	b := append([]byte(`{"model_version":`), appendString(nil, s.ModelVersion())...)
 	b = append(b, `,"previous_version":`...)
 	b = appendString(b, prev)
-	c.Data(http.StatusOK, jsonContentType, append(b, "}\n"...))
+	writeJSON(c, http.StatusOK, append(b, "}\n"...))
 }
 
 // scratch is the per-request memory of the scoring routes, pooled.

@@ -16,7 +16,9 @@
 #   ceiling the same single-learner wrk run against bench/serve/ceiling, a
 #           Gin server answering fixed JSON: what the shared cores allow now
 # Each prints a RESULT line. Environment: DUR (20s), THREADS (2), CONNS
-# (64), PORT (18080), SOAK (150s; use 10m for the full soak), WORK (temp dir).
+# (64), PORT (18080), SOAK (150s; use 10m for the full soak), WORK (temp
+# dir), SERVER_PROCS (GOMAXPROCS of the server, 2), ZPD_BIN (a zpd binary
+# to use) or SRC=head (build the committed tree instead of the working one).
 # Other people share the machine: the script prints the load average, and
 # every run is bounded by DUR or SOAK.
 set -euo pipefail
@@ -37,7 +39,16 @@ log() { printf '== %s\n' "$*" >&2; }
 
 setup() {
   log "building into $WORK"
-  go build -o "$WORK/zpd" ./cmd/zpd
+  if [[ -n ${ZPD_BIN:-} ]]; then
+    cp "$ZPD_BIN" "$WORK/zpd"
+  elif [[ ${SRC:-tree} == head ]]; then
+    # The committed tree, when work in progress elsewhere does not build.
+    mkdir -p "$WORK/src"
+    git archive HEAD | tar -x -C "$WORK/src"
+    (cd "$WORK/src" && go build -o "$WORK/zpd" ./cmd/zpd)
+  else
+    go build -o "$WORK/zpd" ./cmd/zpd
+  fi
   go run ./$HERE/gen -out "$WORK"
   ZPD_SERVE_API_KEYS=$KEY ZPD_SERVE_ADMIN_KEYS=$ADMIN GOMAXPROCS=${SERVER_PROCS:-2} \
     "$WORK/zpd" serve --model "$WORK/model" --addr "127.0.0.1:$PORT" --access-log=false \

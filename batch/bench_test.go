@@ -4,7 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -90,7 +90,9 @@ func benchRun(b *testing.B, cfg Config) {
 	for b.Loop() {
 		b.StopTimer()
 		cfg.Out = b.TempDir()
-		runtime.GC()
+		// Return the previous run's memory to the OS first, or the peak
+		// RSS mark would start at what that run left resident.
+		debug.FreeOSMemory()
 		resetPeakRSS()
 		stop := samplePeakHeap(&peakHeap)
 		cpu0 := processCPU()

@@ -1,13 +1,7 @@
 package report
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 
@@ -94,7 +88,7 @@ func summarizeData(log *datasets.Log, path string, val *datasets.ValidationRepor
 		}
 	}
 	if imp == nil {
-		s.ImportNote = "No import summary next to the data (" + ImportSummaryPath(path) + "): rows rejected on import are not known here."
+		s.ImportNote = "No import summary next to the data (" + datasets.ImportSummaryPath(path) + "): rows rejected on import are not known here."
 	} else {
 		for reason, n := range imp.Rejected {
 			s.Rejected = append(s.Rejected, ProblemCount{reason, n})
@@ -208,29 +202,4 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// ImportSummaryPath is where an import summary of the log at data is looked
-// for: a sidecar file data + ".import.json" holding the
-// datasets.ImportSummary as JSON (what zpd import --json prints).
-func ImportSummaryPath(data string) string {
-	return filepath.Clean(data) + ".import.json"
-}
-
-// ReadImportSummary reads the import summary sidecar of the log at data. It
-// returns nil and no error when there is none.
-func ReadImportSummary(data string) (*datasets.ImportSummary, error) {
-	path := ImportSummaryPath(data)
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("import summary: %w", err)
-	}
-	var s datasets.ImportSummary
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, fmt.Errorf("import summary %s: %w", path, err)
-	}
-	return &s, nil
 }

@@ -26,7 +26,7 @@ type Input struct {
 	// Validation is the log's validation report (datasets.ReadLogReport).
 	Validation *datasets.ValidationReport
 	// Import is the summary of the import that produced the log, when known
-	// (ReadImportSummary reads the sidecar file next to the log).
+	// (datasets.ReadImportSummary reads the sidecar file next to the log).
 	Import *datasets.ImportSummary
 	// Leaderboard, when set, is used as is; otherwise Build runs the
 	// evaluation protocol on Log (unless Options.SkipEvaluation).

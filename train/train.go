@@ -1,13 +1,14 @@
 // Package train turns an attempt log into a model artifact: it reads and
 // validates the log, optionally scores the model family under the
 // evaluation protocol (fold 0 held out), fits the family on every learner,
-// and saves the artifact with its metadata.
+// saves the artifact with its metadata, and renders its report.
 package train
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/evaluate"
+	"github.com/zpd-project/zpd/report"
 )
 
 // Config is the train section of zpd's configuration.
@@ -28,6 +30,8 @@ type Config struct {
 	// (fitted without the test fold) and records the metrics in the
 	// artifact's metadata; the saved model is then fitted on all learners.
 	Evaluate bool `json:"evaluate"`
+	// Report writes report.html (package report) in the artifact directory.
+	Report bool `json:"report"`
 	// Params holds family-specific settings keyed by family name
 	// (docs/models.md and docs/baselines.md list the keys).
 	Params map[string]map[string]any `json:"params"`
@@ -35,7 +39,7 @@ type Config struct {
 
 // DefaultConfig fits the elasticity model with evaluation.
 func DefaultConfig() Config {
-	return Config{Family: "elasticity", Seed: 1, Evaluate: true}
+	return Config{Family: "elasticity", Seed: 1, Evaluate: true, Report: true}
 }
 
 // Options are what the caller provides beyond the config.
@@ -62,7 +66,7 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	log, report, err := datasets.ReadLogReport(data, datasets.ReadOptions{})
+	log, validation, err := datasets.ReadLogReport(data, datasets.ReadOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
@@ -70,7 +74,7 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	res := &Result{Validation: report}
+	res := &Result{Validation: validation}
 	metrics := map[string]float64{}
 	if cfg.Evaluate {
 		if res.Leaderboard, err = evaluateFamily(ctx, cfg, fam, log, opts); err != nil {
@@ -106,7 +110,30 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 		return nil, fmt.Errorf("train: reload saved model: %w", err)
 	}
 	res.Metadata = saved.Metadata
+	if cfg.Report {
+		if err := writeReport(ctx, cfg, saved, out, data, log, res); err != nil {
+			return nil, fmt.Errorf("train: model saved in %s, but its report failed: %w", out, err)
+		}
+	}
 	return res, nil
+}
+
+// ReportFile is the name of the HTML report train writes in the artifact
+// directory.
+const ReportFile = "report.html"
+
+// writeReport renders the report beside the saved model, reusing the
+// leaderboard train already computed.
+func writeReport(ctx context.Context, cfg Config, saved *artifact.Artifact, out, data string, log *datasets.Log, res *Result) error {
+	imp, err := datasets.ReadImportSummary(data)
+	if err != nil {
+		return err
+	}
+	_, err = report.Write(ctx, filepath.Join(out, ReportFile), report.Input{
+		Artifact: saved, ModelDir: out, Log: log, DataPath: data,
+		Validation: res.Validation, Import: imp, Leaderboard: res.Leaderboard,
+	}, report.Options{Seed: cfg.Seed, SkipEvaluation: !cfg.Evaluate})
+	return err
 }
 
 func evaluateFamily(ctx context.Context, cfg Config, fam models.Family, log *datasets.Log, opts Options) (*evaluate.Leaderboard, error) {

@@ -44,8 +44,9 @@ func newImportCmd() *cobra.Command {
 		Long: `import reads a log in a public format and writes the canonical attempt log
 (Parquet, or Arrow IPC for .arrow/.feather). Rows that repeat one attempt per
 skill are collapsed into one attempt with a skill list, exact duplicates are
-dropped, and every rejected row is counted by reason. The output is written
-atomically: on any error no output file is left.
+merged into their attempt, and every rejected row is counted by reason. The
+summary is printed and saved beside the log (OUT.import.json) for reports.
+The output is written atomically: on any error no output file is left.
 
 Formats: ` + strings.Join(importFormats(), ", ") + ` (see docs/importers.md).`,
 		Example: `  zpd import --format assistments2009 --in ../shared/data/assistments2009-excerpt/as_supersmall.csv --out as2009.parquet`,
@@ -90,6 +91,9 @@ func runImport(cmd *cobra.Command, s importSettings) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	if err := w.Close(); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if err := datasets.SaveImportSummary(s.Out, sum); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	out := cmd.OutOrStdout()

@@ -33,6 +33,9 @@ func TestImportSharedFiles(t *testing.T) {
 				t.Errorf("rows read %d != written %d + collapsed %d + rejected %d",
 					sum.RowsRead, sum.AttemptsWritten, sum.RowsCollapsed, sum.RejectedRows())
 			}
+			if side, err := datasets.ReadImportSummary(out); err != nil || side == nil || side.AttemptsWritten != sum.AttemptsWritten {
+				t.Errorf("import summary sidecar %+v, %v; want the printed summary", side, err)
+			}
 			log, err := datasets.ReadLog(out, datasets.ReadOptions{})
 			if err != nil {
 				t.Fatal(err)

@@ -82,7 +82,7 @@ func runReport(cmd *cobra.Command, s reportSettings) error {
 		if in.Log, in.Validation, err = datasets.ReadLogReport(s.Data, datasets.ReadOptions{}); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
-		if in.Import, err = report.ReadImportSummary(s.Data); err != nil {
+		if in.Import, err = datasets.ReadImportSummary(s.Data); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 	}

@@ -27,7 +27,8 @@ func newTrainCmd() *cobra.Command {
 scores the model family under the evaluation protocol with the test fold
 held out (unless --evaluate=false), fits the family on every learner, and
 writes the artifact directory atomically: params, metadata.json (versions,
-config, data fingerprint, counts, metrics) and summary.txt.
+config, data fingerprint, counts, metrics) and summary.txt; then renders
+report.html there (zpd report).
 
 Families: ` + strings.Join(catalog.Names(), ", ") + `. Family settings go in the
 train.params.<family> section of the --config file (configs/train.yaml).`,
@@ -49,6 +50,7 @@ train.params.<family> section of the --config file (configs/train.yaml).`,
 	f.String("family", d.Family, "model family: "+strings.Join(catalog.Names(), ", "))
 	f.Int64("seed", d.Seed, "random seed")
 	f.Bool("evaluate", d.Evaluate, "score the family under the evaluation protocol and record the metrics")
+	f.Bool("report", d.Report, "write report.html in the artifact directory")
 	f.Bool("json", false, "print the artifact metadata as JSON")
 	f.Bool("progress", true, "draw a progress bar on stderr")
 	return cmd

@@ -25,7 +25,10 @@ then flags; flags win.`,
   zpd validate attempts.parquet
   zpd simulate --learners 1000 --items 200 --attempts 100 --seed 1 --out sim/
   zpd train --data attempts.parquet --out models/as2009
-  zpd eval --data attempts.parquet --json`,
+  zpd eval --data attempts.parquet --json
+  zpd report --model models/as2009 --data attempts.parquet --out report.html
+  zpd serve --model models/as2009 --config configs/serve.yaml
+  zpd score --model models/as2009 --in attempts.parquet --out scores/`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,

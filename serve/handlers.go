@@ -4,7 +4,9 @@ import (
 	"math"
 	"net/http"
 	"runtime"
+	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,7 +16,7 @@ import (
 // handleScore is POST /v1/score: one learner.
 func (s *Server) handleScore(c *gin.Context) {
 	l := s.model.Load()
-	sc := s.getScratch()
+	sc := s.getScratch(false)
 	defer s.putScratch(sc)
 	var err error
 	if sc.body, err = readBody(c, s.cfg.MaxBodyBytes, sc.body); err != nil {
@@ -56,7 +58,7 @@ func (s *Server) checkFinite(p *elasticity.Posterior) {
 // /v1/score would.
 func (s *Server) handleBatch(c *gin.Context) {
 	l := s.model.Load()
-	sc := s.getScratch()
+	sc := s.getScratch(true)
 	defer s.putScratch(sc)
 	var err error
 	if sc.body, err = readBody(c, s.cfg.MaxBatchBodyBytes, sc.body); err != nil {
@@ -68,71 +70,85 @@ func (s *Server) handleBatch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	def := req.Options.merge(s.defaults)
-	out := append(sc.out[:0], `{"model_version":`...)
-	out = appendString(out, l.meta.ModelVersion)
-	out = append(out, `,"results":[`...)
-	out, err = s.scoreBatch(out, l, req, def)
+	head := append(sc.out[:0], `{"model_version":`...)
+	head = appendString(head, l.meta.ModelVersion)
+	head = append(head, `,"results":[`...)
+	parts, err := s.scoreBatch(l, req, req.Options.merge(s.defaults))
+	defer func() {
+		for _, p := range parts {
+			s.putChunk(p)
+		}
+	}()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	sc.out = append(out, "]}\n"...)
+	sc.out = head
+	const tail = "]}\n"
+	// The parts go out as they are, with commas between them: no copy of
+	// a response that can run to tens of megabytes.
+	n := len(head) + len(tail)
+	for i, p := range parts {
+		n += len(p)
+		if i > 0 {
+			n++
+		}
+	}
+	h := c.Writer.Header()
+	h["Content-Type"] = []string{jsonContentType}
+	h["Content-Length"] = []string{strconv.Itoa(n)}
+	c.Status(http.StatusOK)
+	c.Writer.Write(head)
+	for i, p := range parts {
+		if i > 0 {
+			c.Writer.WriteString(",")
+		}
+		c.Writer.Write(p)
+	}
+	c.Writer.WriteString(tail)
 	s.metrics.learners.Add(float64(len(req.Learners)))
-	writeJSON(c, http.StatusOK, sc.out)
 }
 
 // batchChunk is how many learners one goroutine scores at a time.
 const batchChunk = 64
 
-// scoreBatch appends the results of every learner of req to out, in order,
-// comma-separated. Large batches are scored in chunks by up to GOMAXPROCS
+// scoreBatch scores every learner of req and returns their results in
+// order, in parts (each a comma-separated run of results, from the chunk
+// pool). Batches of more than one chunk are scored by up to GOMAXPROCS
 // goroutines; the first error (by learner) is returned.
-func (s *Server) scoreBatch(out []byte, l *loaded, req *request, def options) ([]byte, error) {
+func (s *Server) scoreBatch(l *loaded, req *request, def options) ([][]byte, error) {
 	n := len(req.Learners)
-	chunks := (n + batchChunk - 1) / batchChunk
-	if chunks <= 1 || runtime.GOMAXPROCS(0) == 1 {
-		w := l.getWorker()
-		defer l.putWorker(w)
-		return s.scoreRange(out, l, w, req, 0, n, def)
+	if n == 0 {
+		return nil, nil
 	}
+	chunks := (n + batchChunk - 1) / batchChunk
 	parts := make([][]byte, chunks)
 	errs := make([]error, chunks)
-	var next sync.Mutex
-	k := 0
+	var next atomic.Int64
+	work := func() {
+		w := l.getWorker()
+		defer l.putWorker(w)
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= chunks {
+				return
+			}
+			lo, hi := i*batchChunk, min((i+1)*batchChunk, n)
+			parts[i], errs[i] = s.scoreRange(s.getChunk(), l, w, req, lo, hi, def)
+		}
+	}
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), chunks) {
-		wg.Go(func() {
-			w := l.getWorker()
-			defer l.putWorker(w)
-			for {
-				next.Lock()
-				i := k
-				k++
-				next.Unlock()
-				if i >= chunks {
-					return
-				}
-				lo, hi := i*batchChunk, min((i+1)*batchChunk, n)
-				parts[i], errs[i] = s.scoreRange(s.getChunk(), l, w, req, lo, hi, def)
-			}
-		})
+	for range min(runtime.GOMAXPROCS(0), chunks) - 1 {
+		wg.Go(work)
 	}
+	work() // this goroutine works too
 	wg.Wait()
-	var err error
-	for i, p := range parts {
-		if err == nil && errs[i] != nil {
-			err = errs[i]
+	for _, err := range errs {
+		if err != nil {
+			return parts, err
 		}
-		if err == nil {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = append(out, p...)
-		}
-		s.putChunk(p)
 	}
-	return out, err
+	return parts, nil
 }
 
 // scoreRange appends the results of learners [lo, hi) to out.
@@ -159,7 +175,7 @@ func (s *Server) getChunk() []byte {
 }
 
 func (s *Server) putChunk(b []byte) {
-	if cap(b) > 0 && cap(b) <= maxPooledBytes {
+	if cap(b) > 0 && cap(b) <= 4*maxPooledBytes {
 		b = b[:0]
 		s.chunks.Put(&b)
 	}

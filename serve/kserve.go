@@ -142,7 +142,7 @@ func (s *Server) handleV2Infer(c *gin.Context) {
 		return
 	}
 	l := s.model.Load()
-	sc := s.getScratch()
+	sc := s.getScratch(true)
 	defer s.putScratch(sc)
 	var err error
 	if sc.body, err = readBody(c, s.cfg.MaxBatchBodyBytes, sc.body); err != nil {

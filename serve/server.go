@@ -62,7 +62,8 @@ type Server struct {
 	ids      *requestIDs
 	engine   *gin.Engine
 	defaults options
-	scratch  sync.Pool // *scratch
+	scratch  sync.Pool // *scratch of single-learner requests
+	bulk     sync.Pool // *scratch of batch and v2 requests, kept apart so single requests stay small
 	chunks   sync.Pool // *[]byte: batch output per chunk of learners
 }
 
@@ -88,7 +89,6 @@ func New(cfg Config, opts Options) (*Server, error) {
 	if s.lookup == nil {
 		s.lookup = Lookup
 	}
-	s.scratch.New = func() any { return new(scratch) }
 	l, err := loadModel(cfg.Model, s.lookup)
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
@@ -331,24 +331,46 @@ type scratch struct {
 	body []byte
 	out  []byte
 	dec  decoder
+	bulk bool
 }
 
-// maxPooledBytes keeps huge batch buffers out of the pool, so one large
-// request does not pin its memory for the process's life.
-const maxPooledBytes = 4 << 20
+// Pooled scratch is dropped rather than kept when it grew past these
+// bounds, so one outsized request does not pin its memory: single requests
+// keep up to maxPooledBytes per buffer, batch requests up to their body
+// limit (sync.Pool frees idle entries within two GC cycles either way).
+const (
+	maxPooledBytes = 1 << 20
+	maxPooledRows  = 1 << 16
+)
 
-func (s *Server) getScratch() *scratch {
-	sc := s.scratch.Get().(*scratch)
+func (s *Server) getScratch(bulk bool) *scratch {
+	pool := &s.scratch
+	if bulk {
+		pool = &s.bulk
+	}
+	sc, _ := pool.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	sc.bulk = bulk
 	sc.dec.lim = limits{attempts: s.cfg.MaxAttempts, candidates: s.cfg.MaxCandidates, learners: s.cfg.MaxBatchLearners}
 	return sc
 }
 
 func (s *Server) putScratch(sc *scratch) {
-	if cap(sc.body) > maxPooledBytes || cap(sc.out) > maxPooledBytes || cap(sc.dec.lx.arena) > maxPooledBytes ||
-		cap(sc.dec.req.Attempts) > 1<<16 || cap(sc.dec.req.SkillIDs) > 1<<16 {
+	bytes, rows := int64(maxPooledBytes), maxPooledRows
+	pool := &s.scratch
+	if sc.bulk {
+		bytes = s.cfg.MaxBatchBodyBytes + 1
+		rows = max(rows, s.cfg.MaxBatchLearners*min(s.cfg.MaxAttempts, 200))
+		pool = &s.bulk
+	}
+	r := &sc.dec.req
+	if int64(cap(sc.body)) > bytes || int64(cap(sc.out)) > bytes || int64(cap(sc.dec.lx.arena)) > bytes ||
+		cap(r.Attempts) > rows || cap(r.SkillIDs) > 4*rows || cap(r.Candidates) > rows || cap(r.Learners) > rows {
 		return
 	}
-	s.scratch.Put(sc)
+	pool.Put(sc)
 }
 
 // readBody checks the content type and reads the body into buf, up to max

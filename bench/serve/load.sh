@@ -9,7 +9,9 @@
 # 127.0.0.1:$PORT and runs:
 #   single  /v1/score at saturation (wrk -t$THREADS -c$CONNS)
 #   half    /v1/score paced at $RATE req/s (default: half the single result)
-#   batch   /v1/score/batch, 1,000 learners per request: learners/s
+#   batch   /v1/score/batch, 1,000 learners per request: learners/s, for
+#           the reference shape and for short histories (10 attempts, no
+#           candidates: nightly re-scoring)
 #   infer   /v2/models/zpd/infer, the same 1,000 learners as tensors
 #   reload  /v1/score while POST /admin/reload runs every second: no request may fail
 #   soak    /v1/score for $SOAK, sampling the server's RSS every 10 s
@@ -85,12 +87,15 @@ half() {
 }
 
 batch() {
-  CONNS=${BATCH_CONNS:-4} run_wrk /v1/score/batch "$WORK/batch.json" | tee "$WORK/batch.out"
-  awk '/^RESULT/ { for (i = 1; i <= NF; i++) if ($i ~ /^req_per_s=/) { split($i, a, "="); printf "learners_per_s=%.0f\n", a[2] * 1000 } }' "$WORK/batch.out"
+  local body
+  for body in batch batch-short; do
+    CONNS=${BATCH_CONNS:-4} run_wrk /v1/score/batch "$WORK/$body.json" --timeout 10s | tee "$WORK/$body.out"
+    awk -v b=$body '/^RESULT/ { for (i = 1; i <= NF; i++) if ($i ~ /^req_per_s=/) { split($i, a, "="); printf "%s learners_per_s=%.0f\n", b, a[2] * 1000 } }' "$WORK/$body.out"
+  done
 }
 
 infer() {
-  CONNS=${BATCH_CONNS:-4} run_wrk /v2/models/zpd/infer "$WORK/infer.json" | tee "$WORK/infer.out"
+  CONNS=${BATCH_CONNS:-4} run_wrk /v2/models/zpd/infer "$WORK/infer.json" --timeout 10s | tee "$WORK/infer.out"
   awk '/^RESULT/ { for (i = 1; i <= NF; i++) if ($i ~ /^req_per_s=/) { split($i, a, "="); printf "learners_per_s=%.0f\n", a[2] * 1000 } }' "$WORK/infer.out"
 }
 

@@ -2,7 +2,8 @@
 // artifact of a given size with parameters drawn around the values fits
 // give (fitting a 10,000-item model would take minutes and measure
 // nothing more), and request bodies of the reference shape for
-// /v1/score, /v1/score/batch and /v2/models/zpd/infer.
+// /v1/score, /v1/score/batch (also batch-short.json: 10 attempts and no
+// candidates per learner) and /v2/models/zpd/infer.
 package main
 
 import (
@@ -48,14 +49,17 @@ func run(out string, items, skills, attempts, candidates, batch int, seed uint64
 		return err
 	}
 	one := learner(rng, p, "u0", attempts, candidates)
-	var many []map[string]any
+	var many, short []map[string]any
 	for i := range batch {
 		many = append(many, learner(rng, p, "u"+strconv.Itoa(i), attempts, candidates))
+		short = append(short, learner(rng, p, "s"+strconv.Itoa(i), 10, 0))
 	}
 	bodies := map[string]any{
 		"single.json": one,
 		"batch.json":  map[string]any{"learners": many},
-		"infer.json":  infer(many),
+		// Nightly re-scoring: recent history only, no candidates.
+		"batch-short.json": map[string]any{"learners": short},
+		"infer.json":       infer(many),
 	}
 	for name, v := range bodies {
 		b, err := json.Marshal(v)

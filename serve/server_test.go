@@ -507,3 +507,17 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("Serve: %v", err)
 	}
 }
+
+// TestNullLists: attempts and candidates may be null, as many JSON
+// encoders write empty lists.
+func TestNullLists(t *testing.T) {
+	f := fitted(t)
+	h := newTestServer(t, testConfig(f.dir)).Handler()
+	rec := call(h, "POST", "/v1/score", testAPIKey, []byte(`{"learner_id":"a","attempts":null,"candidates":null}`))
+	if rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if got := decodeJSON(t, rec.Body.Bytes()); got["attempts"] != float64(0) {
+		t.Errorf("attempts = %v", got["attempts"])
+	}
+}

@@ -202,6 +202,9 @@ func (d *decoder) learner(r *request) error {
 			return typed(err, "learner_id", "a string")
 		case "attempts":
 			r.Attempts = r.Attempts[:l.AttemptStart] // a repeated key replaces
+			if d.lx.null() {
+				return nil
+			}
 			err := d.lx.array(func(i int) error {
 				if i >= d.lim.attempts {
 					return &fieldError{field: "attempts", msg: "more than max_attempts (" + strconv.Itoa(d.lim.attempts) + ") attempts"}
@@ -211,6 +214,9 @@ func (d *decoder) learner(r *request) error {
 			return typed(err, "attempts", "an array of attempts")
 		case "candidates":
 			r.Candidates = r.Candidates[:l.CandStart]
+			if d.lx.null() {
+				return nil
+			}
 			err := d.lx.array(func(i int) error {
 				if i >= d.lim.candidates {
 					return &fieldError{field: "candidates", msg: "more than max_candidates (" + strconv.Itoa(d.lim.candidates) + ") candidates"}

@@ -26,9 +26,10 @@ type fileDecoder struct {
 	partition map[string]string
 }
 
-// newFileDecoder prepares decoding src. Problems go to sink; a column
-// decoded concurrently with others gets its own sink from columnSinks.
-func newFileDecoder(src *source, _ []string, sink *problemSink) *fileDecoder {
+// newFileDecoder prepares decoding src with every column reporting to
+// sink; callers that decode columns concurrently give each columnDecoder
+// its own sink.
+func newFileDecoder(src *source, sink *problemSink) *fileDecoder {
 	d := &fileDecoder{src: src, partition: map[string]string{}}
 	for _, t := range src.targets {
 		d.cols = append(d.cols, &columnDecoder{target: t, sink: sink})

@@ -171,7 +171,7 @@ func (r *Reader) openNext() bool {
 		return true
 	}
 	r.src, r.it = src, it
-	r.dec = newFileDecoder(src, nil, r.sink)
+	r.dec = newFileDecoder(src, r.sink)
 	return true
 }
 

@@ -186,7 +186,7 @@ func readFile(f logFile, opts ReadOptions, l *Log) (sinks []*problemSink, err er
 	if schema.fatal > 0 {
 		return []*problemSink{schema}, nil
 	}
-	dec := newFileDecoder(src, nil, schema)
+	dec := newFileDecoder(src, schema)
 	sinks = []*problemSink{schema}
 	for _, c := range dec.cols {
 		c.sink = newSink(f.path, max)

@@ -153,9 +153,15 @@ func (p *parquetLog) columnTasks(l *Log, start, end int) []columnTask {
 			return pqarrow.WriteArrowToColumn(ctx, cw, a, flatDefLevels(a, nullable), nil, nullable)
 		}
 	}
+	compactor := func() *idCompactor {
+		if whole {
+			return nil // a batch's own dictionary: every id is used
+		}
+		return &idCompactor{}
+	}
 	ids := func(d *Dict, idx []int32) columnTask {
 		return func(ctx context.Context, cw file.ColumnChunkWriter) error {
-			a := dictColumn(d.IDs(), idx, !whole)
+			a := dictColumn(d.IDs(), idx, compactor())
 			defer a.Release()
 			return pqarrow.WriteArrowToColumn(ctx, cw, a, nil, nil, false)
 		}
@@ -164,7 +170,7 @@ func (p *parquetLog) columnTasks(l *Log, start, end int) []columnTask {
 		ids(&l.Learners, l.Learner[start:end]),
 		ids(&l.Items, l.Item[start:end]),
 		func(ctx context.Context, cw file.ColumnChunkWriter) error {
-			return writeSkills(ctx, cw, l, start, end, !whole)
+			return writeSkills(ctx, cw, l, start, end, compactor())
 		},
 		dense(func() arrow.Array { return int64Column(arrow.PrimitiveTypes.Int64, l.Seq[start:end], 0, false) }, false),
 		dense(func() arrow.Array {
@@ -222,12 +228,12 @@ func flatDefLevels(a arrow.Array, nullable bool) []int16 {
 
 var dictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 
-// dictColumn returns idx as a dictionary array over ids. With compact, the
-// dictionary keeps only the ids idx uses, so a row group of a large log
-// does not carry the whole log's dictionary.
-func dictColumn(ids []string, idx []int32, compact bool) arrow.Array {
-	if compact {
-		ids, idx = compactIDs(ids, idx)
+// dictColumn returns idx as a dictionary array over ids. With a
+// compactor, the dictionary keeps only the ids idx uses, so a row group or
+// batch of a large log does not carry the whole log's dictionary.
+func dictColumn(ids []string, idx []int32, c *idCompactor) arrow.Array {
+	if c != nil {
+		ids, idx = c.compact(ids, idx)
 	}
 	dict := stringArray(ids)
 	defer dict.Release()
@@ -238,23 +244,35 @@ func dictColumn(ids []string, idx []int32, compact bool) arrow.Array {
 	return array.NewDictionaryArray(dictType, indices, dict)
 }
 
-// compactIDs returns the ids idx refers to, in first-use order, and idx
-// renumbered into them.
-func compactIDs(ids []string, idx []int32) ([]string, []int32) {
-	remap := make([]int32, len(ids))
-	for i := range remap {
-		remap[i] = -1
+// idCompactor renumbers the ids a batch uses into a dense dictionary in
+// first-use order. It keeps its scratch between batches, marking entries
+// with the batch's epoch instead of clearing, so a batch costs O(its rows)
+// however many ids the log has.
+type idCompactor struct {
+	epoch uint32
+	mark  []uint32 // mark[id] == epoch when slot[id] holds id's new index
+	slot  []int32
+}
+
+// compact returns the ids idx refers to and idx renumbered into them.
+func (c *idCompactor) compact(ids []string, idx []int32) ([]string, []int32) {
+	c.epoch++
+	if c.epoch == 0 { // wrapped: old marks could collide
+		clear(c.mark)
+		c.epoch = 1
+	}
+	if len(c.mark) < len(ids) {
+		c.mark = append(c.mark, make([]uint32, len(ids)-len(c.mark))...)
+		c.slot = append(c.slot, make([]int32, len(ids)-len(c.slot))...)
 	}
 	var used []string
 	out := make([]int32, len(idx))
 	for r, i := range idx {
-		j := remap[i]
-		if j < 0 {
-			j = int32(len(used))
-			remap[i] = j
+		if c.mark[i] != c.epoch {
+			c.mark[i], c.slot[i] = c.epoch, int32(len(used))
 			used = append(used, ids[i])
 		}
-		out[r] = j
+		out[r] = c.slot[i]
 	}
 	return used, out
 }
@@ -315,7 +333,7 @@ func groupDictColumn(vals []string, n int) arrow.Array {
 // writeSkills writes the skill_ids list column: the leaf values are the
 // skills of rows [start, end) and the levels mark where each row's list
 // starts (repetition 0) and which lists are empty.
-func writeSkills(ctx context.Context, cw file.ColumnChunkWriter, l *Log, start, end int, compact bool) error {
+func writeSkills(ctx context.Context, cw file.ColumnChunkWriter, l *Log, start, end int, compact *idCompactor) error {
 	li := cw.LevelInfo()
 	base, top := l.SkillStart[start], l.SkillStart[end]
 	n := int(top-base) + (end - start)

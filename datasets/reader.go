@@ -48,6 +48,7 @@ type Reader struct {
 	fileRow int64
 
 	scratch *Log
+	compact [3]idCompactor // learner, item and skill dictionaries per batch
 	st      checkState
 	report  ValidationReport
 	cur     arrow.RecordBatch
@@ -257,11 +258,11 @@ func (r *Reader) column(l *Log, c int) arrow.Array {
 	}
 	switch c {
 	case colLearner:
-		return dictColumn(l.Learners.IDs(), l.Learner, true)
+		return dictColumn(l.Learners.IDs(), l.Learner, &r.compact[0])
 	case colItem:
-		return dictColumn(l.Items.IDs(), l.Item, true)
+		return dictColumn(l.Items.IDs(), l.Item, &r.compact[1])
 	case colSkills:
-		return skillDictLists(l)
+		return skillDictLists(l, &r.compact[2])
 	case colSeq:
 		return int64Column(arrow.PrimitiveTypes.Int64, slices.Clone(l.Seq), 0, false)
 	case colTime:
@@ -300,8 +301,8 @@ func (r *Reader) fieldOf(c int) int {
 
 // skillDictLists returns l's skill lists as list<dictionary> over the
 // skills the batch uses.
-func skillDictLists(l *Log) arrow.Array {
-	values := dictColumn(l.SkillIDs.IDs(), l.Skills, true)
+func skillDictLists(l *Log, c *idCompactor) arrow.Array {
+	values := dictColumn(l.SkillIDs.IDs(), l.Skills, c)
 	defer values.Release()
 	offsets := slices.Clone(l.SkillStart)
 	data := array.NewData(arrow.ListOf(dictType), l.Len(), []*memory.Buffer{nil, bytesBuffer(arrow.Int32Traits.CastToBytes(offsets))},

@@ -38,6 +38,7 @@ func writeCandidates(t *testing.T, dir string, ids []string) string {
 
 // runParts runs cfg with the plan forced to parts parts (the budget would
 // give one part for a test-sized cohort), so that the spill path runs.
+// Output row groups are a few rows, so every file has several.
 func runParts(t *testing.T, cfg Config, parts int) *Result {
 	t.Helper()
 	r, err := newRun(cfg, Options{})
@@ -47,6 +48,7 @@ func runParts(t *testing.T, cfg Config, parts int) *Result {
 	if parts > 0 {
 		r.key.Parts = parts
 	}
+	r.groupRows = [2]int{17, 40}
 	res, err := r.execute(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -62,24 +62,44 @@ func benchCohort(b *testing.B, learners, attempts int) (in, model string) {
 
 // BenchmarkScore runs zpd score end to end (read, group, score, write) on
 // a 10M-attempt, 200k-learner simulated cohort, in memory with the default
-// budget and through spill files with a 256 MB budget. It reports
+// budget and through spill files with a 256 MB budget (also with a
+// readiness table for 10 candidate items: 2M rows). It reports
 // attempts/s of wall time and of CPU time (the machine is shared), and
 // the peak Go heap and peak process RSS during the run.
 //
 //	go test -run '^$' -bench Score -benchtime 1x ./batch/
 func BenchmarkScore(b *testing.B) {
 	for _, bc := range []struct {
-		name   string
-		budget int64
+		name       string
+		budget     int64
+		candidates int
 	}{
-		{"10M/default", 0},
-		{"10M/256MB", 256 << 20},
+		{"10M/default", 0, 0},
+		{"10M/256MB", 256 << 20, 0},
+		{"10M/256MB/10-candidates", 256 << 20, 10},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			in, model := benchCohort(b, 200_000, 50)
-			benchRun(b, Config{Model: model, In: in, MemoryBudget: bc.budget})
+			cfg := Config{Model: model, In: in, MemoryBudget: bc.budget}
+			if bc.candidates > 0 {
+				cfg.Candidates = benchCandidates(b, model, bc.candidates)
+			}
+			benchRun(b, cfg)
 		})
 	}
+}
+
+// benchCandidates writes a candidates file of the model's first n items.
+func benchCandidates(b *testing.B, model string, n int) string {
+	m, _, err := loadModel(model)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "candidates.txt")
+	if err := os.WriteFile(path, []byte(strings.Join(m.Params().Items[:n], "\n")+"\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
 }
 
 func benchRun(b *testing.B, cfg Config) {
@@ -107,6 +127,9 @@ func benchRun(b *testing.B, cfg Config) {
 		peakRSS = max(peakRSS, readPeakRSS())
 		attempts += res.Manifest.Attempts
 		b.ReportMetric(float64(res.Manifest.Parts), "parts")
+		if res.Manifest.ReadinessRows > 0 {
+			b.ReportMetric(float64(res.Manifest.ReadinessRows), "readiness-rows")
+		}
 		os.RemoveAll(cfg.Out)
 		b.StartTimer()
 	}

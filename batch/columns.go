@@ -2,7 +2,6 @@ package batch
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/zpd-project/zpd/models/elasticity"
 )
@@ -52,61 +51,63 @@ func ReadinessSchema() *arrow.Schema {
 	}, nil)
 }
 
-// LearnerScore is one learner's row of the learners table.
-type LearnerScore struct {
-	Learner string
-	// Attempts, Independent and Supported count the learner's attempts and
+// learnerScore is one learner's row of the learners table.
+type learnerScore struct {
+	learner string
+	// attempts, independent and supported count the learner's attempts and
 	// those with correct_independent and correct_supported set.
-	Attempts, Independent, Supported int64
-	// LastSeq is the largest Seq; LastTimeMS the latest known timestamp in
+	attempts, independent, supported int64
+	// lastSeq is the largest Seq; lastTimeMS the latest known timestamp in
 	// Unix ms, or datasets.NoTime when none is known.
-	LastSeq, LastTimeMS int64
-	Posterior           elasticity.Posterior
+	lastSeq, lastTimeMS int64
+	posterior           elasticity.Posterior
 }
 
 // learnersTable appends LearnerScores to a learners table.
 type learnersTable struct {
 	*table
-	version string
-	str     [2]*array.StringBuilder
-	ints    [4]*array.Int64Builder
-	time    *array.TimestampBuilder
-	f64     []*array.Float64Builder
+	version     string
+	learner, mv stringColumn
+	ints        [4]int64Column // attempts, independent, supported, last_seq
+	time        int64Column
+	f64         [13]float64Column
 }
 
-func newLearnersTable(t *table, version string) *learnersTable {
-	lt := &learnersTable{table: t, version: version}
-	b := t.b
-	lt.str = [2]*array.StringBuilder{b.Field(0).(*array.StringBuilder), b.Field(1).(*array.StringBuilder)}
+// newLearnersTable starts the learners table rel under dir.
+func newLearnersTable(dir, rel, version string, groupRows int) (*learnersTable, error) {
+	sc := LearnersSchema()
+	lt := &learnersTable{version: version}
 	for i := range lt.ints {
-		lt.ints[i] = b.Field(2 + i).(*array.Int64Builder)
+		lt.ints[i].typ = arrow.PrimitiveTypes.Int64
 	}
-	lt.time = b.Field(6).(*array.TimestampBuilder)
-	for i := 7; i < b.Schema().NumFields(); i++ {
-		lt.f64 = append(lt.f64, b.Field(i).(*array.Float64Builder))
+	lt.time = int64Column{typ: sc.Field(6).Type, nullable: true}
+	cols := []column{&lt.learner, &lt.mv, &lt.ints[0], &lt.ints[1], &lt.ints[2], &lt.ints[3], &lt.time}
+	for i := range lt.f64 {
+		cols = append(cols, &lt.f64[i])
 	}
-	return lt
+	t, err := createTable(dir, rel, sc, cols, groupRows)
+	lt.table = t
+	return lt, err
 }
 
-func (lt *learnersTable) append(s *LearnerScore) error {
-	lt.str[0].Append(s.Learner)
-	lt.str[1].Append(lt.version)
-	lt.ints[0].Append(s.Attempts)
-	lt.ints[1].Append(s.Independent)
-	lt.ints[2].Append(s.Supported)
-	lt.ints[3].Append(s.LastSeq)
-	if s.LastTimeMS == noTime {
-		lt.time.AppendNull()
-	} else {
-		lt.time.Append(arrow.Timestamp(s.LastTimeMS))
+func (lt *learnersTable) append(s *learnerScore) error {
+	lt.learner.append(s.learner)
+	lt.mv.append(lt.version)
+	for i, v := range [...]int64{s.attempts, s.independent, s.supported, s.lastSeq} {
+		lt.ints[i].append(v)
 	}
-	p := &s.Posterior
+	if s.lastTimeMS == noTime {
+		lt.time.appendNull()
+	} else {
+		lt.time.append(s.lastTimeMS)
+	}
+	p := &s.posterior
 	for i, v := range [...]float64{
 		p.Ability.Value, p.Ability.SD, p.Elasticity.Value, p.Elasticity.SD, p.Cov[0][1],
 		p.ZADEdge.Value, p.ZADEdge.SD, p.PointOfDifficulty.Value, p.PointOfDifficulty.SD,
 		p.ZPD.Low, p.ZPD.High, p.ZPDWidth.Value, p.ZPDWidth.SD,
 	} {
-		lt.f64[i].Append(v)
+		lt.f64[i].v = append(lt.f64[i].v, v)
 	}
 	return lt.rowAdded()
 }
@@ -114,29 +115,29 @@ func (lt *learnersTable) append(s *LearnerScore) error {
 // readinessTable appends learner × item forecasts to a readiness table.
 type readinessTable struct {
 	*table
-	learner, item, zone *array.StringBuilder
-	f64                 [5]*array.Float64Builder
+	learner, item, zone stringColumn
+	f64                 [5]float64Column
 }
 
-func newReadinessTable(t *table) *readinessTable {
-	b := t.b
-	rt := &readinessTable{table: t,
-		learner: b.Field(0).(*array.StringBuilder),
-		item:    b.Field(1).(*array.StringBuilder),
-		zone:    b.Field(7).(*array.StringBuilder),
-	}
+// newReadinessTable starts the readiness table rel under dir.
+func newReadinessTable(dir, rel string, groupRows int) (*readinessTable, error) {
+	rt := &readinessTable{}
+	cols := []column{&rt.learner, &rt.item}
 	for i := range rt.f64 {
-		rt.f64[i] = b.Field(2 + i).(*array.Float64Builder)
+		cols = append(cols, &rt.f64[i])
 	}
-	return rt
+	cols = append(cols, &rt.zone)
+	t, err := createTable(dir, rel, ReadinessSchema(), cols, groupRows)
+	rt.table = t
+	return rt, err
 }
 
 func (rt *readinessTable) append(learner, item string, r *elasticity.Readiness) error {
-	rt.learner.Append(learner)
-	rt.item.Append(item)
+	rt.learner.append(learner)
+	rt.item.append(item)
 	for i, v := range [...]float64{r.Difficulty, r.Independent.Value, r.Independent.SD, r.Supported.Value, r.Supported.SD} {
-		rt.f64[i].Append(v)
+		rt.f64[i].v = append(rt.f64[i].v, v)
 	}
-	rt.zone.Append(r.Zone.String())
+	rt.zone.append(r.Zone.String())
 	return rt.rowAdded()
 }

@@ -25,6 +25,15 @@ const (
 	ReceiptsDir  = "_receipts"
 )
 
+// OutputFile describes one output file in a receipt or manifest.
+type OutputFile struct {
+	// Path is relative to the output directory, with forward slashes.
+	Path   string `json:"path"`
+	Rows   int64  `json:"rows"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
 // RunKey identifies what a shard's outputs were computed from. A part's
 // receipt is reused only when its RunKey equals the current run's.
 type RunKey struct {

@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zpd-project/zpd/datasets"
 )
@@ -215,5 +217,59 @@ func TestCancelLeavesNoOutput(t *testing.T) {
 	}
 	if files := listFiles(t, out); len(files) > 0 {
 		t.Errorf("cancelled run left %v", files)
+	}
+}
+
+// TestCountsAndLastActivity checks the count and last-activity columns on
+// a hand-made log: the latest timestamp need not be the largest seq's, and
+// a learner with no timestamps gets a null last_timestamp.
+func TestCountsAndLastActivity(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "log.parquet")
+	w, err := datasets.Create(in, datasets.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(min int) time.Time { return time.Date(2024, 3, 1, 10, min, 0, 0, time.UTC) }
+	for _, r := range []struct {
+		learner     string
+		seq         int64
+		when        time.Time
+		independent bool
+		supported   bool
+	}{
+		{"a", 5, at(30), false, true},
+		{"b", 1, time.Time{}, true, true},
+		{"a", 2, at(10), true, true},
+		{"a", 9, at(20), false, false},
+		{"b", 4, time.Time{}, false, true},
+	} {
+		a := datasets.NewAttempt()
+		a.Learner, a.Item, a.Seq, a.Time, a.Independent, a.Supported = r.learner, "i1", r.seq, r.when, r.independent, r.supported
+		if err := w.Write(&a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, parts := range []int{1, 2} {
+		out := filepath.Join(dir, "out", strconv.Itoa(parts))
+		runParts(t, Config{Model: testModel(t), In: in, Out: out}, parts)
+		rows := sortedLearners(readLearners(t, out))
+		if len(rows) != 2 {
+			t.Fatalf("%d parts: %d rows, want 2", parts, len(rows))
+		}
+		want := []learnerRow{
+			{id: "a", attempts: 3, independent: 1, supported: 2, lastSeq: 9, lastTimeMS: at(30).UnixMilli()},
+			{id: "b", attempts: 2, independent: 1, supported: 2, lastSeq: 4, lastTimeMS: noTime},
+		}
+		for i, w := range want {
+			g := rows[i]
+			if g.id != w.id || g.attempts != w.attempts || g.independent != w.independent || g.supported != w.supported ||
+				g.lastSeq != w.lastSeq || g.lastTimeMS != w.lastTimeMS {
+				t.Errorf("%d parts: row %+v, want %+v", parts, g, w)
+			}
+		}
 	}
 }

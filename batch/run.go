@@ -80,6 +80,9 @@ type run struct {
 	receipts []*Receipt
 	rows     int64 // estimated log rows
 	read     int64 // rows read
+	// groupRows are the row-group sizes of the learners and readiness
+	// tables (learnerGroupRows, readinessGroupRows; tests make them small).
+	groupRows [2]int
 }
 
 // Run scores the learners of cfg.In in shard cfg.Shard with the model in
@@ -93,7 +96,13 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(r.cfg.MemoryBudget))
+	// A safety net, not the plan: the parts are sized so that the heap
+	// stays under the budget without the collector being forced. A lower
+	// limit already set (GOMEMLIMIT) is kept.
+	if old := debug.SetMemoryLimit(-1); r.cfg.MemoryBudget < old {
+		debug.SetMemoryLimit(r.cfg.MemoryBudget)
+		defer debug.SetMemoryLimit(old)
+	}
 	res, err := r.execute(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
@@ -124,7 +133,7 @@ func newRun(cfg Config, opts Options) (*run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("score: %w", err)
 	}
-	r := &run{cfg: cfg, opts: opts, model: m}
+	r := &run{cfg: cfg, opts: opts, model: m, groupRows: [2]int{learnerGroupRows, readinessGroupRows}}
 	r.key = RunKey{FormatVersion: FormatVersion, ModelVersion: meta.ModelVersion, ModelParamsSHA: meta.ParamsSHA256, Shard: cfg.Shard}
 	if cfg.Candidates != "" {
 		if r.cands, r.key.CandidatesSHA256, err = readCandidates(cfg.Candidates, m); err != nil {
@@ -266,27 +275,24 @@ func (r *run) report(p Progress) {
 func (r *run) scorePart(ctx context.Context, p int, c *cohort, prog *scoreProgress) (err error) {
 	g := c.group()
 	outputs, receiptPath := r.key.partFiles(p, len(r.cands) > 0)
-	lt, err := createTable(r.cfg.Out, outputs[0], LearnersSchema(), learnerGroupRows)
+	learners, err := newLearnersTable(r.cfg.Out, outputs[0], r.key.ModelVersion, r.groupRows[0])
 	if err != nil {
 		return err
 	}
-	defer lt.abort()
-	learners := newLearnersTable(lt, r.key.ModelVersion)
+	defer learners.abort()
 	var ready *readinessTable
 	if len(r.cands) > 0 {
-		rt, err := createTable(r.cfg.Out, outputs[1], ReadinessSchema(), readinessGroupRows)
-		if err != nil {
+		if ready, err = newReadinessTable(r.cfg.Out, outputs[1], r.groupRows[1]); err != nil {
 			return err
 		}
-		defer rt.abort()
-		ready = newReadinessTable(rt)
+		defer ready.abort()
 	}
 	ps := &partScorer{m: r.model, cands: r.cands, workers: r.cfg.Workers, progress: prog.add}
 	if err := ps.score(ctx, c, g, learners, ready); err != nil {
 		return err
 	}
 	rec := &Receipt{RunKey: r.key, Part: p, Learners: int64(len(g.order)), Attempts: int64(c.Len())}
-	tables := []*table{lt}
+	tables := []*table{learners.table}
 	if ready != nil {
 		tables = append(tables, ready.table)
 	}
@@ -309,8 +315,8 @@ func (r *run) scorePart(ctx context.Context, p int, c *cohort, prog *scoreProgre
 
 // Row-group sizes of the output tables.
 const (
-	learnerGroupRows   = 1 << 16
-	readinessGroupRows = 1 << 18
+	learnerGroupRows   = 1 << 15
+	readinessGroupRows = 1 << 15
 )
 
 // writeManifest sums the receipts into the shard's manifest.

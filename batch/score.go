@@ -28,7 +28,7 @@ type partScorer struct {
 // chunk is a run of consecutive learners (in output order) scored by one
 // worker: their rows and, with candidates, their readiness for each.
 type chunk struct {
-	scores   []LearnerScore
+	scores   []learnerScore
 	ready    []elasticity.Readiness // learner-major: len(scores) × len(cands)
 	attempts int64
 }
@@ -102,17 +102,17 @@ func (ps *partScorer) score(ctx context.Context, c *cohort, g *groups, learners 
 
 // scoreChunk scores the learners us with sc, reusing h.
 func (ps *partScorer) scoreChunk(sc *elasticity.Scorer, h *elasticity.History, c *cohort, g *groups, us []int32) *chunk {
-	ch := &chunk{scores: make([]LearnerScore, len(us))}
+	ch := &chunk{scores: make([]learnerScore, len(us))}
 	if len(ps.cands) > 0 {
 		ch.ready = make([]elasticity.Readiness, 0, len(us)*len(ps.cands))
 	}
 	for i, u := range us {
 		rows := g.rows[g.start[u]:g.start[u+1]]
 		s := &ch.scores[i]
-		s.Learner = c.ids[u]
+		s.learner = c.ids[u]
 		history(h, s, c, rows)
-		s.Posterior = sc.Score(h)
-		ch.attempts += s.Attempts
+		s.posterior = sc.Score(h)
+		ch.attempts += s.attempts
 		for _, cand := range ps.cands {
 			ch.ready = append(ch.ready, sc.Readiness(cand.index, nil))
 		}
@@ -122,22 +122,22 @@ func (ps *partScorer) scoreChunk(sc *elasticity.Scorer, h *elasticity.History, c
 
 // history fills h with the learner's attempts rows (in Seq order) and s
 // with their counts and last activity.
-func history(h *elasticity.History, s *LearnerScore, c *cohort, rows []int32) {
+func history(h *elasticity.History, s *learnerScore, c *cohort, rows []int32) {
 	h.Reset()
-	s.LastSeq, s.LastTimeMS = c.seq[rows[0]], noTime
+	s.lastSeq, s.lastTimeMS = c.seq[rows[0]], noTime
 	for _, r := range rows {
 		f := c.flags[r]
 		h.Add(c.item[r], c.skillsOf(r), elasticity.OutcomeOf(f&flagIndependent != 0, f&flagSupported != 0))
-		s.Attempts++
+		s.attempts++
 		if f&flagIndependent != 0 {
-			s.Independent++
+			s.independent++
 		}
 		if f&flagSupported != 0 {
-			s.Supported++
+			s.supported++
 		}
-		s.LastSeq = max(s.LastSeq, c.seq[r])
-		if t := c.timeMS[r]; t != noTime && (s.LastTimeMS == noTime || t > s.LastTimeMS) {
-			s.LastTimeMS = t
+		s.lastSeq = max(s.lastSeq, c.seq[r])
+		if t := c.timeMS[r]; t != noTime && (s.lastTimeMS == noTime || t > s.lastTimeMS) {
+			s.lastTimeMS = t
 		}
 	}
 }
@@ -154,7 +154,7 @@ func (ps *partScorer) write(ch *chunk, learners *learnersTable, ready *readiness
 			continue
 		}
 		for j, cand := range ps.cands {
-			if err := ready.append(s.Learner, cand.id, &ch.ready[i*nc+j]); err != nil {
+			if err := ready.append(s.learner, cand.id, &ch.ready[i*nc+j]); err != nil {
 				return err
 			}
 		}

@@ -9,22 +9,12 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/zpd-project/zpd/internal/atomicfile"
 )
-
-// OutputFile describes one output file in a receipt or manifest.
-type OutputFile struct {
-	// Path is relative to the output directory, with forward slashes.
-	Path   string `json:"path"`
-	Rows   int64  `json:"rows"`
-	Bytes  int64  `json:"bytes"`
-	SHA256 string `json:"sha256"`
-}
 
 // hashingWriter writes to the temporary file and hashes the bytes on the
 // way, so a file's checksum costs no second read.
@@ -41,21 +31,27 @@ func (w *hashingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// pageBytes is the Parquet data page size of the output tables.
+const pageBytes = 64 << 10
+
 // table writes one Parquet output file atomically, a row group at a time
-// from an Arrow record builder.
+// from reusable column buffers.
 type table struct {
 	rel, path string
 	file      *atomicfile.File
 	out       *hashingWriter
 	w         *pqarrow.FileWriter
-	b         *array.RecordBuilder
+	schema    *arrow.Schema
+	cols      []column
+	buffered  int // rows in the column buffers
 	groupRows int
 	rows      int64
 }
 
-// createTable starts the file rel (relative to dir) with schema sc; rows
-// are written in row groups of groupRows.
-func createTable(dir, rel string, sc *arrow.Schema, groupRows int) (*table, error) {
+// createTable starts the file rel (relative to dir) with schema sc, whose
+// columns cols fill (in schema order); rows are written in row groups of
+// groupRows.
+func createTable(dir, rel string, sc *arrow.Schema, cols []column, groupRows int) (*table, error) {
 	path := joinRel(dir, rel)
 	f, err := atomicfile.Create(path)
 	if err != nil {
@@ -66,8 +62,13 @@ func createTable(dir, rel string, sc *arrow.Schema, groupRows int) (*table, erro
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithCompressionLevel(1),
 		parquet.WithMaxRowGroupLength(int64(groupRows)),
+		// The writer sizes its page buffers by the page size for every
+		// column chunk; the default 1 MB made most of the run's garbage.
+		parquet.WithDataPageSize(pageBytes),
+		// Dictionary pages only for the few-valued columns: learner ids
+		// are all distinct (learners) or runs (readiness, which zstd
+		// compresses as well), and a dictionary would hash every one.
 		parquet.WithDictionaryDefault(false),
-		parquet.WithDictionaryFor("learner_id", true),
 		parquet.WithDictionaryFor("item_id", true),
 		parquet.WithDictionaryFor("model_version", true),
 		parquet.WithDictionaryFor("zone", true),
@@ -78,28 +79,40 @@ func createTable(dir, rel string, sc *arrow.Schema, groupRows int) (*table, erro
 		f.Abort()
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
-	b.Reserve(groupRows)
-	return &table{rel: rel, path: path, file: f, out: out, w: w, b: b, groupRows: groupRows}, nil
+	return &table{rel: rel, path: path, file: f, out: out, w: w, schema: sc, cols: cols, groupRows: groupRows}, nil
 }
 
 // rowAdded counts one appended row and writes a row group when full.
 func (t *table) rowAdded() error {
 	t.rows++
-	if t.b.Field(0).Len() >= t.groupRows {
+	t.buffered++
+	if t.buffered >= t.groupRows {
 		return t.flush()
 	}
 	return nil
 }
 
-// flush writes the buffered rows as one row group.
+// flush writes the buffered rows as one row group and empties the buffers.
 func (t *table) flush() error {
-	if t.b.Field(0).Len() == 0 {
+	if t.buffered == 0 {
 		return nil
 	}
-	rec := t.b.NewRecordBatch()
-	defer rec.Release()
-	if err := t.w.Write(rec); err != nil {
+	arrs := make([]arrow.Array, len(t.cols))
+	for i, c := range t.cols {
+		arrs[i] = c.array()
+	}
+	rec := array.NewRecordBatch(t.schema, arrs, int64(t.buffered))
+	for _, a := range arrs {
+		a.Release()
+	}
+	err := t.w.Write(rec)
+	rec.Release()
+	// Write has encoded the values: the buffers can take the next group.
+	for _, c := range t.cols {
+		c.reset()
+	}
+	t.buffered = 0
+	if err != nil {
 		return fmt.Errorf("write %s: %w", t.path, err)
 	}
 	return nil
@@ -107,7 +120,6 @@ func (t *table) flush() error {
 
 // commit writes the footer and renames the file into place.
 func (t *table) commit() (OutputFile, error) {
-	defer t.b.Release()
 	if err := t.flush(); err != nil {
 		t.file.Abort()
 		return OutputFile{}, err

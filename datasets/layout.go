@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -40,7 +41,11 @@ func listLog(path string) ([]logFile, error) {
 	if !info.IsDir() {
 		format, err := FormatOf(path)
 		if err != nil {
-			return nil, err
+			// A file named explicitly may have any name (Create takes
+			// WriteOptions.Format): recognise it by its magic bytes.
+			if format, err = sniffFormat(path); err != nil {
+				return nil, err
+			}
 		}
 		return []logFile{{path: path, format: format}}, nil
 	}
@@ -126,4 +131,23 @@ func partitionColumn(key string) (string, error) {
 		}
 	}
 	return normalizedGroup(key), nil
+}
+
+// sniffFormat recognises a Parquet or Arrow IPC file by its leading magic
+// bytes.
+func sniffFormat(path string) (Format, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	head := make([]byte, 6)
+	n, _ := io.ReadFull(f, head)
+	switch {
+	case n >= 4 && string(head[:4]) == "PAR1":
+		return FormatParquet, nil
+	case n >= 6 && string(head[:6]) == "ARROW1":
+		return FormatIPC, nil
+	}
+	return 0, fmt.Errorf("%s: neither Parquet nor Arrow IPC (by extension or content)", path)
 }

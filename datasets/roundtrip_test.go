@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -247,4 +248,25 @@ func TestWriteReusedBuffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertAttempts(t, l, nil, want)
+}
+
+func TestExplicitFormat(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []Format{FormatParquet, FormatIPC} {
+		path := filepath.Join(dir, "attempts-"+f.String()+".log")
+		as := attemptsFor("L", 3)
+		writeAttempts(t, path, WriteOptions{Format: f}, as)
+		l, err := ReadLog(path, ReadOptions{})
+		if err != nil {
+			t.Fatalf("%v: %v", f, err)
+		}
+		assertAttempts(t, l, nil, as)
+	}
+	bad := filepath.Join(dir, "notes.log")
+	if err := os.WriteFile(bad, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadLog(bad, ReadOptions{}); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("ReadLog of a text file: %v", err)
+	}
 }

@@ -244,6 +244,9 @@ func TestValidationRules(t *testing.T) {
 				if (r.Err() != nil) != tt.fatal {
 					t.Fatalf("Reader error %v, fatal %v", r.Err(), tt.fatal)
 				}
+				if rr := r.Report(); !tt.fatal && !reflect.DeepEqual(rr.Counts, rep.Counts) {
+					t.Fatalf("Reader report counts %v, Validate %v", rr.Counts, rep.Counts)
+				}
 				r.Close()
 			})
 		}

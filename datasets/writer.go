@@ -262,9 +262,12 @@ func (w *Writer) encode(l *Log, start, end int) (err error) {
 	return nil
 }
 
-// WriteLog appends every attempt of l, a column at a time. Group columns are
-// matched by name: a writer group the log lacks is written unknown, a log
-// group the writer lacks is not written.
+// WriteLog appends every attempt of l, a column at a time: attempts
+// buffered by Write are flushed first, then l's rows are written as row
+// groups of at most RowGroupRows (so each call starts a row group; callers
+// streaming chunks should make them large, 100K rows or more). Group
+// columns are matched by name: a writer group the log lacks is written
+// unknown, a log group the writer lacks is not written.
 func (w *Writer) WriteLog(l *Log) error {
 	if err := w.usable(); err != nil {
 		return err

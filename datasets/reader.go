@@ -128,8 +128,9 @@ func (r *Reader) Next() bool {
 	return false
 }
 
-// fail records err for the current file: with keepGoing it becomes a fatal
-// problem and the Reader moves on to the next file.
+// fail records err for the current file: it stops the Reader, unless the
+// Reader is validating, when it becomes a fatal problem of the file and
+// reading moves on to the next file.
 func (r *Reader) fail(err error) {
 	if !r.validating || r.src == nil && r.sink == nil {
 		r.err = err
@@ -139,7 +140,8 @@ func (r *Reader) fail(err error) {
 	r.closeFile()
 }
 
-// openNext opens the next file; false when there is none or it failed.
+// openNext opens the next file and reports whether there was one. A file
+// that fails to open leaves r.it nil (and r.err set unless validating).
 func (r *Reader) openNext() bool {
 	if r.next >= len(r.files) {
 		return false

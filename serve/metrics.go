@@ -21,6 +21,7 @@ type metrics struct {
 	reloads   *prometheus.CounterVec
 	errors    *prometheus.CounterVec
 	learners  prometheus.Counter
+	inFlight  prometheus.Gauge
 
 	// observers caches the counter and histogram of each (route, code):
 	// WithLabelValues hashes the labels on every call.
@@ -63,9 +64,12 @@ func newMetrics() *metrics {
 		learners: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "zpd_learners_scored_total", Help: "Learners scored, over every route.",
 		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "zpd_http_requests_in_flight", Help: "Requests being served.",
+		}),
 		observers: map[routeCode]observer{},
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.modelInfo, m.loadedAt, m.reloads, m.errors, m.learners,
+	m.reg.MustRegister(m.requests, m.latency, m.modelInfo, m.loadedAt, m.reloads, m.errors, m.learners, m.inFlight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"ok", "error"} {
 		m.reloads.WithLabelValues(r)

@@ -63,7 +63,9 @@ func (s *Server) observe(c *gin.Context) {
 	}
 	c.Header(requestIDHeader, id)
 	c.Set(requestIDHeader, id)
+	s.metrics.inFlight.Inc()
 	c.Next()
+	s.metrics.inFlight.Dec()
 
 	elapsed := time.Since(start)
 	route := c.FullPath()

@@ -521,3 +521,76 @@ func TestNullLists(t *testing.T) {
 		t.Errorf("attempts = %v", got["attempts"])
 	}
 }
+
+// TestInFlightFinishesOnOldModel starts a request, reloads a new model
+// while its body is still arriving, and checks that the request is
+// answered by the model it started on and the next one by the new model.
+func TestInFlightFinishesOnOldModel(t *testing.T) {
+	f := fitted(t)
+	dir := copyArtifact(t, f.dir)
+	var logs syncBuffer
+	cfg := testConfig(dir)
+	log, _ := NewLogger(cfg, &logs)
+	s, err := New(cfg, Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Serve(ctx, ln)
+	url := "http://" + ln.Addr().String() + "/v1/score"
+	old := s.ModelVersion()
+
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", url, pr)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+testAPIKey)
+	got := make(chan string, 1)
+	go func() {
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		got <- string(b)
+	}()
+	pw.Write([]byte(`{"learner_id":`))
+	// The handler takes the model first thing, then waits for the body.
+	// In flight: that request and the scrape itself.
+	deadline := time.Now().Add(10 * time.Second)
+	for metricValue(t, s.Handler(), "zpd_http_requests_in_flight") != "2" {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never reached the server")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	altArtifact(t, dir, "newer")
+	if err := s.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pw.Write([]byte(`"x"}`))
+	pw.Close()
+	if body := <-got; !strings.Contains(body, `"model_version":"`+old+`"`) {
+		t.Errorf("in-flight request answered %s, want the old model %s", body, old)
+	}
+	rec := call(s.Handler(), "POST", "/v1/score", testAPIKey, []byte(`{"learner_id":"y"}`))
+	if !strings.Contains(rec.Body.String(), `"model_version":"newer"`) {
+		t.Errorf("next request answered %s", rec.Body)
+	}
+
+	// A failed reload shows in the log.
+	os.WriteFile(filepath.Join(dir, artifact.MetadataFile), []byte("{"), 0o644)
+	if err := s.Reload(ctx); err == nil {
+		t.Fatal("reload of a damaged artifact succeeded")
+	}
+	if !strings.Contains(logs.String(), `"msg":"model reload failed; still serving the previous model"`) ||
+		!strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("no error log for the failed reload:\n%s", logs.String())
+	}
+}

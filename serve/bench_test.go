@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
@@ -97,11 +98,18 @@ func (w *nullWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p)
 
 // benchServe runs body through the handler b.N times on each of
 // GOMAXPROCS goroutines and reports requests and learners per second.
-func benchServe(b *testing.B, path string, body []byte, learners int) {
+func benchServe(b *testing.B, path string, body []byte, learners int, accessLog bool) {
 	dir, _ := benchModel(b, 10000, 100)
 	cfg := testConfig(dir)
-	cfg.AccessLog = false
-	s := newTestServer(b, cfg)
+	cfg.AccessLog = accessLog
+	log, err := NewLogger(cfg, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(cfg, Options{Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
 	h := s.Handler()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
@@ -140,7 +148,11 @@ func benchServe(b *testing.B, path string, body []byte, learners int) {
 func BenchmarkScoreHandler(b *testing.B) {
 	_, p := benchModel(b, 10000, 100)
 	body := mustJSON(b, benchLearner(p, rand.New(rand.NewPCG(3, 4)), "u1", 50, 20))
-	benchServe(b, "/v1/score", body, 1)
+	for _, accessLog := range []bool{false, true} {
+		b.Run("access_log="+strconv.FormatBool(accessLog), func(b *testing.B) {
+			benchServe(b, "/v1/score", body, 1, accessLog)
+		})
+	}
 }
 
 // BenchmarkBatchHandler is /v1/score/batch with 1,000 learners of the
@@ -158,7 +170,7 @@ func BenchmarkBatchHandler(b *testing.B) {
 				learners = append(learners, benchLearner(p, rng, "u"+strconv.Itoa(i), shape.attempts, shape.candidates))
 			}
 			body := mustJSON(b, map[string]any{"learners": learners})
-			benchServe(b, "/v1/score/batch", body, 1000)
+			benchServe(b, "/v1/score/batch", body, 1000, false)
 		})
 	}
 }

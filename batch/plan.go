@@ -79,12 +79,19 @@ func estimateRows(path string) (int64, error) {
 	return rows, err
 }
 
+// maxPartAttempts caps a part's size whatever the budget. Scoring through
+// spill files in parts of this size measured faster than one large
+// in-memory part (10M attempts: 5.9 CPU-s in 6 parts against 7.7 to 9.6 in
+// one): the parts reuse one set of columns, while a single large part
+// faults in fresh memory for every attempt (4× the page faults).
+const maxPartAttempts = 1 << 21
+
 // planParts returns how many parts a shard of a log of rows attempts needs
 // so that each part's attempts fit in budget bytes: learners spread evenly
 // over shards and parts (the hash sees to that), with a tenth of the
-// headroom kept for hash imbalance.
+// headroom kept for hash imbalance. Parts hold at most maxPartAttempts.
 func planParts(rows int64, shard Shard, budget int64) int {
-	perPart := (budget - reserveBytes) * 9 / 10 / bytesPerAttempt
+	perPart := min((budget-reserveBytes)*9/10/bytesPerAttempt, maxPartAttempts)
 	shardRows := (rows + int64(shard.Count) - 1) / int64(shard.Count)
 	return int(max(1, (shardRows+perPart-1)/perPart))
 }

@@ -88,7 +88,8 @@ func TestPlacementSplitsEvenly(t *testing.T) {
 func itoa(i int) string { return string(binary.AppendUvarint(nil, uint64(i))) }
 
 // TestPlanPartsFitBudget checks that the planned parts hold no more
-// attempts than the budget allows, and no more parts than needed.
+// attempts than the budget and the part cap allow, and that one part fewer
+// would break one of them.
 func TestPlanPartsFitBudget(t *testing.T) {
 	for _, tt := range []struct {
 		rows   int64
@@ -99,13 +100,15 @@ func TestPlanPartsFitBudget(t *testing.T) {
 		{10_000_000, Shard{0, 1}, 256 << 20},
 		{10_000_000, Shard{2, 4}, 256 << 20},
 		{1_000_000_000, Shard{0, 1}, 1 << 30},
+		{3_000_000, Shard{0, 1}, 4 << 30},
 	} {
 		p := planParts(tt.rows, tt.shard, tt.budget)
 		per := tt.rows / int64(tt.shard.Count) / int64(p)
-		if per*bytesPerAttempt > tt.budget-reserveBytes {
-			t.Errorf("%d rows, shard %v, budget %d: %d parts of %d attempts exceed the budget", tt.rows, tt.shard, tt.budget, p, per)
+		if per*bytesPerAttempt > tt.budget-reserveBytes || per > maxPartAttempts {
+			t.Errorf("%d rows, shard %v, budget %d: %d parts of %d attempts exceed the budget or the cap", tt.rows, tt.shard, tt.budget, p, per)
 		}
-		if p > 1 && tt.rows/int64(tt.shard.Count)/int64(p-1)*bytesPerAttempt < (tt.budget-reserveBytes)*8/10 {
+		if fewer := tt.rows / int64(tt.shard.Count) / max(int64(p-1), 1); p > 1 &&
+			fewer*bytesPerAttempt < (tt.budget-reserveBytes)*8/10 && fewer < maxPartAttempts*9/10 {
 			t.Errorf("%d rows, shard %v, budget %d: %d parts where %d would fit", tt.rows, tt.shard, tt.budget, p, p-1)
 		}
 	}

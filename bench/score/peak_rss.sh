@@ -6,7 +6,8 @@
 #   bench/score/peak_rss.sh [BUDGET ...]      default: 256MB
 #
 # Environment: ZPD_BENCH_DIR (default $TMPDIR/zpd-bench-score) holds the
-# cohort and model between runs. Prints, per budget, the peak RSS, wall and
+# cohort and model between runs; CANDIDATES=N adds a readiness table for the
+# model's first N items (N × 200,000 rows). Prints, per budget, the peak RSS, wall and
 # CPU seconds, attempts/s and the machine's load average before the run;
 # exits non-zero when a peak RSS exceeds its budget.
 set -euo pipefail
@@ -22,6 +23,12 @@ fi
 bin="$(mktemp -d)"
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/zpd" ./cmd/zpd
+cand_args=()
+if [[ "${CANDIDATES:-0}" -gt 0 ]]; then
+  python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["items"][:int(sys.argv[2])]))' \
+    "$model/params" "$CANDIDATES" >"$bin/candidates.txt"
+  cand_args=(--candidates "$bin/candidates.txt")
+fi
 
 bytes() { # 256MB -> bytes (powers of 1024, as zpd reads them)
   local v="${1^^}" n u
@@ -37,15 +44,15 @@ for budget in "${budgets[@]}"; do
   out="$bin/out"
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
   /usr/bin/time -v "$bin/zpd" score --model "$model" --in "$cohort" --out "$out" \
-    --memory-budget "$budget" --progress=false --json >"$bin/summary.json" 2>"$bin/time.txt"
+    --memory-budget "$budget" "${cand_args[@]}" --progress=false --json >"$bin/summary.json" 2>"$bin/time.txt"
   rss_kb="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$bin/time.txt")"
   user="$(awk -F': ' '/User time/ {print $2}' "$bin/time.txt")"
   sys="$(awk -F': ' '/System time/ {print $2}' "$bin/time.txt")"
   wall="$(python3 -c 'import json,sys; print("%.1f" % json.load(open(sys.argv[1]))["seconds"])' "$bin/summary.json")"
   rate="$(python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["attempts_per_second"])' "$bin/summary.json")"
   parts="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifest"]["parts"])' "$bin/summary.json")"
-  printf 'budget %-6s parts %-3s peak RSS %6.1f MB  wall %5ss  cpu %5.1fs  %9s attempts/s  (load avg before: %s)\n' \
-    "$budget" "$parts" "$(echo "$rss_kb / 1024" | bc -l)" "$wall" "$(echo "$user + $sys" | bc -l)" "$rate" "$load"
+  printf 'candidates %-3s budget %-6s parts %-3s peak RSS %6.1f MB  wall %5ss  cpu %5.1fs  %9s attempts/s  (load avg before: %s)\n' \
+    "${CANDIDATES:-0}" "$budget" "$parts" "$(echo "$rss_kb / 1024" | bc -l)" "$wall" "$(echo "$user + $sys" | bc -l)" "$rate" "$load"
   if (( rss_kb * 1024 > $(bytes "$budget") )); then
     echo "peak RSS exceeds the $budget budget" >&2
     status=1

@@ -204,7 +204,7 @@ func parseLevel(name string) (slog.Level, error) {
 }
 
 // NewLogger returns a JSON slog logger at cfg.LogLevel writing to w.
-func NewLogger(cfg Config, w interface{ Write([]byte) (int, error) }) (*slog.Logger, error) {
+func NewLogger(cfg Config, w io.Writer) (*slog.Logger, error) {
 	level, err := parseLevel(cfg.LogLevel)
 	if err != nil {
 		return nil, err

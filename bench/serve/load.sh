@@ -31,7 +31,10 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
 PORT=${PORT:-18080}
 SOAK=${SOAK:-150s}
-WORK=${WORK:-$(mktemp -d)}
+if [[ -z ${WORK:-} ]]; then
+  WORK=$(mktemp -d)
+  CLEAN=$WORK # removed at exit; pass WORK to keep the files
+fi
 URL=http://127.0.0.1:$PORT
 KEY=bench-key
 ADMIN=bench-admin
@@ -56,7 +59,7 @@ setup() {
     "$WORK/zpd" serve --model "$WORK/model" --addr "127.0.0.1:$PORT" --access-log=false \
     2>"$WORK/server.log" &
   SERVER=$!
-  trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
+  trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; [[ -z ${CLEAN:-} ]] || rm -rf "$CLEAN"' EXIT
   for _ in $(seq 100); do
     curl -sf "$URL/readyz" >/dev/null && return
     sleep 0.1

@@ -63,7 +63,7 @@ type learnerScore struct {
 	posterior           elasticity.Posterior
 }
 
-// learnersTable appends LearnerScores to a learners table.
+// learnersTable appends learner scores to a learners table.
 type learnersTable struct {
 	*table
 	version     string

@@ -7,9 +7,9 @@
 // items, one row per learner × item (readiness and zone).
 //
 // Memory stays within Config.MemoryBudget whatever the cohort size: when the
-// learners do not fit, the log is first partitioned by learner hash into
-// temporary spill files under the output directory and scored one part at a
-// time. The same hash splits a cohort into shards (Config.Shard) that can
+// learners do not fit (or exceed 2^21 attempts, where parts are faster), the
+// log is first partitioned by learner hash into temporary spill files under
+// the output directory and scored one part at a time. The same hash splits a cohort into shards (Config.Shard) that can
 // run on different machines; shards write disjoint files whose union equals
 // a single-machine run.
 //

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"os"
+	"sync"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	flatbuffers "github.com/google/flatbuffers/go"
@@ -15,11 +18,17 @@ import (
 // on an allocation it cannot satisfy, which no recover catches. The guards
 // here check such sizes before the libraries see them.
 
-// boundedAllocator refuses allocations larger than limit with a panic,
-// which recoverError turns into an error naming the file.
-type boundedAllocator struct {
-	memory.Allocator
+// fileAllocator is the allocator readers give the Arrow and Parquet
+// libraries for one file. It refuses allocations larger than limit with a
+// panic, which recoverError turns into an error naming the file. It also
+// recycles the buffers the libraries free: decoding a large file otherwise
+// allocates hundreds of megabytes of short-lived batch buffers, each first
+// touch of fresh memory costing a page fault and the garbage a GC cycle.
+type fileAllocator struct {
 	limit int
+	mu    sync.Mutex
+	free  map[int][][]byte // freed buffers by capacity (a power of two)
+	kept  int              // bytes held in free
 }
 
 // newBoundedAllocator returns an allocator for reading a file of size
@@ -27,23 +36,81 @@ type boundedAllocator struct {
 // far above what a valid file's pages and batches need.
 func newBoundedAllocator(size int64) memory.Allocator {
 	limit := int64(256<<20) + 64*size
-	return &boundedAllocator{Allocator: memory.DefaultAllocator, limit: int(min(limit, 1<<40))}
+	return &fileAllocator{limit: int(min(limit, 1<<40)), free: map[int][][]byte{}}
 }
 
-func (a *boundedAllocator) check(size int) {
+const (
+	allocAlign   = 64       // Arrow's buffer alignment
+	minPooled    = 1 << 12  // smaller buffers are left to the Go allocator
+	maxKeptBytes = 64 << 20 // recycled bytes held at most
+)
+
+func (a *fileAllocator) check(size int) {
 	if size < 0 || size > a.limit {
 		panic(fmt.Sprintf("buffer of %d bytes requested (corrupt size field)", size))
 	}
 }
 
-func (a *boundedAllocator) Allocate(size int) []byte {
+// Allocate returns a zeroed, 64-byte aligned buffer of size bytes.
+func (a *fileAllocator) Allocate(size int) []byte {
 	a.check(size)
-	return a.Allocator.Allocate(size)
+	class := max(minPooled, 1<<bits.Len(uint(max(size-1, 0))))
+	if b := a.take(class); b != nil {
+		b = b[:size]
+		clear(b)
+		return b
+	}
+	buf := make([]byte, class+allocAlign)
+	off := 0
+	if r := uintptr(unsafe.Pointer(unsafe.SliceData(buf))) % allocAlign; r != 0 {
+		off = int(allocAlign - r)
+	}
+	return buf[off : off+size : off+class]
 }
 
-func (a *boundedAllocator) Reallocate(size int, b []byte) []byte {
+// Reallocate resizes b, in place when its capacity allows.
+func (a *fileAllocator) Reallocate(size int, b []byte) []byte {
 	a.check(size)
-	return a.Allocator.Reallocate(size, b)
+	if size <= cap(b) {
+		old := len(b)
+		b = b[:size]
+		if size > old {
+			clear(b[old:])
+		}
+		return b
+	}
+	nb := a.Allocate(size)
+	copy(nb, b)
+	a.Free(b)
+	return nb
+}
+
+// Free keeps b for reuse if it came from Allocate and there is room.
+func (a *fileAllocator) Free(b []byte) {
+	c := cap(b)
+	if c < minPooled || c&(c-1) != 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.kept+c > maxKeptBytes {
+		return
+	}
+	a.free[c] = append(a.free[c], b[:c])
+	a.kept += c
+}
+
+func (a *fileAllocator) take(class int) []byte {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	list := a.free[class]
+	if len(list) == 0 {
+		return nil
+	}
+	b := list[len(list)-1]
+	a.free[class] = list[:len(list)-1]
+	a.kept -= class
+	return b
 }
 
 // ipcMagic starts and ends an Arrow IPC file.

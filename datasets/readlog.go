@@ -82,7 +82,7 @@ func ReadLogReport(path string, opts ReadOptions) (*Log, *ValidationReport, erro
 		return nil, nil, err
 	}
 	l := NewLog(groups...)
-	reserveLog(l, int(rows))
+	reserveLogHuge(l, int(rows))
 	rep := &ValidationReport{}
 	var st checkState
 	for _, f := range files {

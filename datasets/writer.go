@@ -351,6 +351,30 @@ func resetLog(l *Log) {
 	}
 }
 
+// reserveLogHuge is reserveLog for a log about to be filled at once (a
+// whole file read): its large columns are advised to use huge pages.
+func reserveLogHuge(l *Log, n int) {
+	reserveLog(l, n)
+	adviseHugePages(l.Learner)
+	adviseHugePages(l.Item)
+	adviseHugePages(l.SkillStart)
+	adviseHugePages(l.Skills)
+	adviseHugePages(l.Seq)
+	adviseHugePages(l.TimeMS)
+	adviseHugePages(l.Independent)
+	adviseHugePages(l.Supported)
+	adviseHugePages(l.HintsUsed)
+	adviseHugePages(l.HintsAvailable)
+	adviseHugePages(l.Retries)
+	adviseHugePages(l.Scaffolded)
+	adviseHugePages(l.AnswerGiven)
+	adviseHugePages(l.ResponseMS)
+	adviseHugePages(l.Difficulty)
+	for g := range l.Groups {
+		adviseHugePages(l.Groups[g])
+	}
+}
+
 // reserveLog grows l's columns to hold n rows without reallocating.
 func reserveLog(l *Log, n int) {
 	l.Learner = grow(l.Learner, n)

@@ -3,7 +3,6 @@ package batch
 import (
 	"fmt"
 
-	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/elasticity"
@@ -12,7 +11,7 @@ import (
 // loadModel loads the elasticity artifact in dir. Batch scoring needs the
 // elasticity Scorer, so an artifact of another family is an error.
 func loadModel(dir string) (*elasticity.Model, artifact.Metadata, error) {
-	a, err := artifact.Load(dir, lookupFamily)
+	a, err := artifact.Load(dir, catalog.Lookup)
 	if err != nil {
 		return nil, artifact.Metadata{}, err
 	}
@@ -21,13 +20,4 @@ func loadModel(dir string) (*elasticity.Model, artifact.Metadata, error) {
 		return nil, artifact.Metadata{}, fmt.Errorf("model %s: family %q; scoring needs an %s model", dir, a.Metadata.Family, elasticity.Name)
 	}
 	return m, a.Metadata, nil
-}
-
-// lookupFamily is catalog.Lookup that also knows the elasticity family,
-// which the catalog may not list.
-func lookupFamily(name string) (models.Family, error) {
-	if name == elasticity.Name {
-		return elasticity.Family{}, nil
-	}
-	return catalog.Lookup(name)
 }

@@ -157,7 +157,7 @@ func (b *builder) families() ([]models.Family, error) {
 	if len(b.opts.Families) > 0 {
 		var out []models.Family
 		for _, n := range b.opts.Families {
-			f, err := LookupFamily(n)
+			f, err := catalog.Lookup(n)
 			if err != nil {
 				return nil, err
 			}
@@ -172,7 +172,7 @@ func (b *builder) families() ([]models.Family, error) {
 			return out, nil
 		}
 	}
-	if f, err := LookupFamily(own); err == nil {
+	if f, err := catalog.Lookup(own); err == nil {
 		out = append(out, f)
 	}
 	return out, nil

@@ -9,9 +9,7 @@ import (
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/internal/atomicfile"
-	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
-	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/models/evaluate"
 )
@@ -90,16 +88,6 @@ type ModelInfo struct {
 type Timing struct {
 	Stage    string
 	Duration time.Duration
-}
-
-// LookupFamily returns the family called name: catalog families, and the
-// elasticity family when the catalog does not list it.
-func LookupFamily(name string) (models.Family, error) {
-	f, err := catalog.Lookup(name)
-	if err != nil && name == elasticity.Name {
-		return elasticity.Family{}, nil
-	}
-	return f, err
 }
 
 // Build computes the report of in.

@@ -21,6 +21,7 @@ import (
 	"github.com/zpd-project/zpd/internal/shareddata"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
+	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/models/evaluate"
 )
@@ -104,7 +105,7 @@ func fitArtifact(log *datasets.Log, dir string) (*artifact.Artifact, error) {
 	if err := artifact.Save(dir, m, md, "test model\n"); err != nil {
 		return nil, err
 	}
-	return artifact.Load(dir, LookupFamily)
+	return artifact.Load(dir, catalog.Lookup)
 }
 
 // quickOptions evaluate a fast baseline and the elasticity model.

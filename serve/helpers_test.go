@@ -18,6 +18,7 @@ import (
 	"github.com/zpd-project/zpd/datasets/simulate"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
+	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
 
@@ -77,7 +78,7 @@ func fitted(t testing.TB) *fixture {
 		if fix.err = artifact.Save(fix.dir, m, md, "test model\n"); fix.err != nil {
 			return
 		}
-		a, err := artifact.Load(fix.dir, Lookup)
+		a, err := artifact.Load(fix.dir, catalog.Lookup)
 		if err != nil {
 			fix.err = err
 			return

@@ -8,7 +8,6 @@ import (
 
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
-	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/models/pathway"
 )
@@ -35,15 +34,6 @@ type worker struct {
 	readiness []elasticity.Readiness
 	sources   []source
 	recs      []pathway.Recommendation
-}
-
-// Lookup is the family lookup the server loads artifacts with: the
-// catalog's families plus elasticity, which the server requires.
-func Lookup(name string) (models.Family, error) {
-	if name == elasticity.Name {
-		return elasticity.Family{}, nil
-	}
-	return catalog.Lookup(name)
 }
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity

@@ -30,6 +30,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/zpd-project/zpd/models"
+	"github.com/zpd-project/zpd/models/catalog"
 )
 
 // OpenAPI is the server's OpenAPI 3 specification, served at /openapi.json.
@@ -41,8 +42,7 @@ var OpenAPI []byte
 type Options struct {
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
-	// Lookup resolves artifact family names; nil means Lookup (this
-	// package's), which knows elasticity and the catalog's families.
+	// Lookup resolves artifact family names; nil means catalog.Lookup.
 	Lookup func(family string) (models.Family, error)
 	// BuildVersion is reported by GET /v2.
 	BuildVersion string
@@ -87,7 +87,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.lookup == nil {
-		s.lookup = Lookup
+		s.lookup = catalog.Lookup
 	}
 	l, err := loadModel(cfg.Model, s.lookup)
 	if err != nil {

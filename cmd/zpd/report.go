@@ -8,6 +8,7 @@ import (
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models/artifact"
+	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/report"
 )
 
@@ -73,7 +74,7 @@ func runReport(cmd *cobra.Command, s reportSettings) error {
 		return fmt.Errorf("report: --model and --out are required")
 	}
 	start := time.Now()
-	art, err := artifact.Load(s.Model, report.LookupFamily)
+	art, err := artifact.Load(s.Model, catalog.Lookup)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}

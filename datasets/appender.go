@@ -1,5 +1,7 @@
 package datasets
 
+import "unsafe"
+
 // appender adds Attempts to a Log like Log.Append, but with caches that
 // skip most string hashing on the Writer's hot path: a learner's attempts
 // come in runs, and an item's attempts list the same skills. Comparing
@@ -10,9 +12,23 @@ package datasets
 type appender struct {
 	learner    string
 	learnerIdx int32
+	// items caches item indexes by the address of the id's bytes: callers
+	// that keep their ids (a simulator's item table) pass the same string
+	// for every attempt at an item, and two strings with the same address
+	// and length are equal (Go strings are immutable; Dict relies on that
+	// too). Direct-mapped; a miss falls back to hashing.
+	items [itemCacheSize]itemCacheEntry
 	// skillsOf[item] holds the skills of the item's last attempt and their
 	// interned indexes.
 	skillsOf []skillCache
+}
+
+const itemCacheSize = 1 << 12
+
+type itemCacheEntry struct {
+	data *byte
+	n    int
+	idx  int32
 }
 
 type skillCache struct {
@@ -23,6 +39,22 @@ type skillCache struct {
 func (p *appender) reset() {
 	p.learner, p.learnerIdx = "", -1
 	p.skillsOf = p.skillsOf[:0]
+	p.items = [itemCacheSize]itemCacheEntry{}
+}
+
+// item returns the index of id in d, interning it if new.
+func (p *appender) item(d *Dict, id string) int32 {
+	data := unsafe.StringData(id)
+	if data == nil {
+		return d.Intern(id)
+	}
+	e := &p.items[(uintptr(unsafe.Pointer(data))>>3)%itemCacheSize]
+	if e.data == data && e.n == len(id) {
+		return e.idx
+	}
+	i := d.Intern(id)
+	*e = itemCacheEntry{data: data, n: len(id), idx: i}
+	return i
 }
 
 // append adds a to l.
@@ -30,7 +62,7 @@ func (p *appender) append(l *Log, a *Attempt) {
 	if p.learnerIdx < 0 || a.Learner != p.learner || l.Learners.Len() == 0 {
 		p.learner, p.learnerIdx = a.Learner, l.Learners.Intern(a.Learner)
 	}
-	item := l.Items.Intern(a.Item)
+	item := p.item(&l.Items, a.Item)
 	l.Learner = append(l.Learner, p.learnerIdx)
 	l.Item = append(l.Item, item)
 	p.appendSkills(l, item, a.Skills)

@@ -75,7 +75,7 @@ func newReader(path string, opts ReadOptions, validating bool) (*Reader, error) 
 	if err != nil {
 		return nil, err
 	}
-	groups, _, err := surveyLog(files, opts, validating)
+	groups, _, _, err := surveyLog(files, opts, validating)
 	if err != nil {
 		return nil, err
 	}

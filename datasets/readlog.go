@@ -77,12 +77,12 @@ func ReadLogReport(path string, opts ReadOptions) (*Log, *ValidationReport, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	groups, rows, err := surveyLog(files, opts, false)
+	groups, rows, skills, err := surveyLog(files, opts, false)
 	if err != nil {
 		return nil, nil, err
 	}
 	l := NewLog(groups...)
-	reserveLogHuge(l, int(rows))
+	reserveLogHuge(l, int(rows), int(skills))
 	rep := &ValidationReport{}
 	var st checkState
 	for _, f := range files {
@@ -93,12 +93,15 @@ func ReadLogReport(path string, opts ReadOptions) (*Log, *ValidationReport, erro
 			return nil, rep, err
 		}
 		rep.Rows += int64(l.Len() - start)
-		check := newSink(f.path, opts.maxProblems())
 		if !hasFatal(sinks) {
-			checkRows(l, start, l.Len(), 0, &st, check)
+			checks, err := checkRowsParallel(l, start, l.Len(), 0, &st, f.path, opts.maxProblems())
+			if err != nil {
+				return nil, rep, fmt.Errorf("%s: %w", f.path, err)
+			}
+			sinks = append(sinks, checks...)
 		}
 		st.nextFile()
-		rep.merge(opts.maxProblems(), append(sinks, check)...)
+		rep.merge(opts.maxProblems(), sinks...)
 		if rep.Fatal > 0 {
 			return nil, rep, rep.Err()
 		}
@@ -118,10 +121,11 @@ func hasFatal(sinks []*problemSink) bool {
 }
 
 // surveyLog reads every file's footer and returns the log's group columns
-// (first-seen order, file columns before partition keys) and its Parquet
-// row count, used to size the Log up front. With tolerant, files that
-// cannot be opened are skipped rather than failing the survey.
-func surveyLog(files []logFile, opts ReadOptions, tolerant bool) (groups []string, rows int64, err error) {
+// (first-seen order, file columns before partition keys) and, for sizing
+// the Log up front, its Parquet row count and an upper bound on its skill
+// count. With tolerant, files that cannot be opened are skipped rather
+// than failing the survey.
+func surveyLog(files []logFile, opts ReadOptions, tolerant bool) (groups []string, rows, skills int64, err error) {
 	seen := map[string]bool{}
 	add := func(g string) {
 		if !seen[g] {
@@ -135,7 +139,7 @@ func surveyLog(files []logFile, opts ReadOptions, tolerant bool) (groups []strin
 			if tolerant {
 				continue
 			}
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		for _, t := range src.targets {
 			if t.canon < 0 {
@@ -149,10 +153,11 @@ func surveyLog(files []logFile, opts ReadOptions, tolerant bool) (groups []strin
 		}
 		if src.rows > 0 {
 			rows += src.rows
+			skills += src.skillLevels()
 		}
 		src.close()
 	}
-	return groups, rows, nil
+	return groups, rows, skills, nil
 }
 
 // wanted reports whether column is in the selection (an empty selection

@@ -316,3 +316,24 @@ func checkChunks(md *metadata.FileMetaData, size int64) error {
 	}
 	return nil
 }
+
+// skillLevels returns the number of skill_ids levels in a Parquet file: one
+// per skill, plus one per empty list, so at least the number of skills.
+func (s *source) skillLevels() int64 {
+	if s.pq == nil || s.layout.index[colSkills] < 0 {
+		return 0
+	}
+	md := s.pq.ParquetReader().MetaData()
+	var n int64
+	for leaf := 0; leaf < md.Schema.NumColumns(); leaf++ {
+		if md.Schema.ColumnRoot(leaf).Name() != ColSkills {
+			continue
+		}
+		for rg := 0; rg < md.NumRowGroups(); rg++ {
+			if cc, err := md.RowGroup(rg).ColumnChunk(leaf); err == nil && cc.NumValues() > 0 {
+				n += cc.NumValues()
+			}
+		}
+	}
+	return n
+}

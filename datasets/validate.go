@@ -95,16 +95,26 @@ func (r *ValidationReport) Kinds() []string {
 	return out
 }
 
-// problemSink collects one task's problems: all are counted, the first max
-// are kept. Tasks emit in row order, so merging sinks and sorting keeps the
-// log's first problems whatever order the tasks ran in.
+// problemSink collects one task's problems: all are counted, and the max
+// first by (row, column) are kept whatever order they arrive in, so that
+// merging sinks keeps the log's first problems however the checks were
+// split.
 type problemSink struct {
 	file     string
 	max      int
 	list     []Problem
+	last     int // index in list of the last problem by (row, column)
 	counts   map[string]int64
 	fatal    int64
 	nonFatal int64
+}
+
+// before orders problems of one file by row, then column.
+func before(a, b Problem) bool {
+	if a.Row != b.Row {
+		return a.Row < b.Row
+	}
+	return a.Column < b.Column
 }
 
 func newSink(file string, max int) *problemSink {
@@ -126,8 +136,21 @@ func (s *problemSink) addProblem(p Problem) {
 	} else {
 		s.nonFatal++
 	}
-	if len(s.list) < s.max {
+	switch {
+	case len(s.list) < s.max:
 		s.list = append(s.list, p)
+		if len(s.list) == 1 || before(s.list[s.last], p) {
+			s.last = len(s.list) - 1
+		}
+	case s.max > 0 && before(p, s.list[s.last]):
+		// Replace the last kept problem; problems mostly arrive in row
+		// order, so this is rare.
+		s.list[s.last] = p
+		for i := range s.list {
+			if before(s.list[s.last], s.list[i]) {
+				s.last = i
+			}
+		}
 	}
 }
 
@@ -149,12 +172,7 @@ func (r *ValidationReport) merge(max int, sinks ...*problemSink) {
 		r.Fatal += s.fatal
 		r.NonFatal += s.nonFatal
 	}
-	sort.SliceStable(list, func(i, j int) bool {
-		if list[i].Row != list[j].Row {
-			return list[i].Row < list[j].Row
-		}
-		return list[i].Column < list[j].Column
-	})
+	sort.SliceStable(list, func(i, j int) bool { return before(list[i], list[j]) })
 	room := max - len(r.Problems)
 	if room > len(list) {
 		room = len(list)
@@ -200,18 +218,38 @@ func (st *checkState) nextFile() { st.file++ }
 // (nulls in non-nullable columns, negative or out-of-range counts) are
 // reported by the decoders instead.
 func checkRows(l *Log, start, end int, fileRow int64, st *checkState, sink *problemSink) {
+	checkRowsLocal(l, start, end, fileRow, sink)
+	checkSeq(l, start, end, fileRow, st, sink)
+}
+
+// checkRowsParallel is checkRows split over goroutines: the checks of
+// single rows run on two halves in parallel with the seq check, each
+// with its own sink (returned for merging).
+func checkRowsParallel(l *Log, start, end int, fileRow int64, st *checkState, file string, max int) ([]*problemSink, error) {
+	mid := start + (end-start)/2
+	sinks := []*problemSink{newSink(file, max), newSink(file, max), newSink(file, max)}
+	err := parallel(3, func(i int) error {
+		switch i {
+		case 0:
+			checkSeq(l, start, end, fileRow, st, sinks[0])
+		case 1:
+			checkRowsLocal(l, start, mid, fileRow, sinks[1])
+		case 2:
+			checkRowsLocal(l, mid, end, fileRow+int64(mid-start), sinks[2])
+		}
+		return nil
+	})
+	return sinks, err
+}
+
+// checkRowsLocal runs the checks that look at one row at a time.
+func checkRowsLocal(l *Log, start, end int, fileRow int64, sink *problemSink) {
 	emptyLearner := lookupOr(&l.Learners, "")
 	emptyItem := lookupOr(&l.Items, "")
 	emptySkill := lookupOr(&l.SkillIDs, "")
-	if n := l.Learners.Len(); len(st.lastSeq) < n {
-		st.lastSeq = append(st.lastSeq, make([]int64, n-len(st.lastSeq))...)
-		st.seen = append(st.seen, make([]uint32, n-len(st.seen))...)
-	}
-	mark := st.file + 1
 	for i := start; i < end; i++ {
 		row := fileRow + int64(i-start)
-		u := l.Learner[i]
-		if u == emptyLearner {
+		if l.Learner[i] == emptyLearner {
 			sink.add(row, ColLearner, msgEmptyID, true)
 		}
 		if l.Item[i] == emptyItem {
@@ -226,13 +264,26 @@ func checkRows(l *Log, start, end int, fileRow int64, st *checkState, sink *prob
 			}
 		}
 		checkSupport(l, i, row, sink)
-		if st.seen[u] == mark && l.Seq[i] <= st.lastSeq[u] {
-			sink.add(row, ColSeq, msgSeqOrder, false)
-		}
-		st.seen[u], st.lastSeq[u] = mark, l.Seq[i]
 		if l.ResponseMS[i] < 0 {
 			sink.add(row, ColResponseMS, msgNegativeTime, false)
 		}
+	}
+}
+
+// checkSeq reports rows whose seq does not increase over the learner's
+// previous row in the same file.
+func checkSeq(l *Log, start, end int, fileRow int64, st *checkState, sink *problemSink) {
+	if n := l.Learners.Len(); len(st.lastSeq) < n {
+		st.lastSeq = append(st.lastSeq, make([]int64, n-len(st.lastSeq))...)
+		st.seen = append(st.seen, make([]uint32, n-len(st.seen))...)
+	}
+	mark := st.file + 1
+	for i := start; i < end; i++ {
+		u := l.Learner[i]
+		if st.seen[u] == mark && l.Seq[i] <= st.lastSeq[u] {
+			sink.add(fileRow+int64(i-start), ColSeq, msgSeqOrder, false)
+		}
+		st.seen[u], st.lastSeq[u] = mark, l.Seq[i]
 	}
 }
 

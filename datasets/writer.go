@@ -352,9 +352,11 @@ func resetLog(l *Log) {
 }
 
 // reserveLogHuge is reserveLog for a log about to be filled at once (a
-// whole file read): its large columns are advised to use huge pages.
-func reserveLogHuge(l *Log, n int) {
+// whole file read), with room for skills skill ids: its large columns are
+// advised to use huge pages.
+func reserveLogHuge(l *Log, n, skills int) {
 	reserveLog(l, n)
+	l.Skills = grow(l.Skills, skills)
 	adviseHugePages(l.Learner)
 	adviseHugePages(l.Item)
 	adviseHugePages(l.SkillStart)

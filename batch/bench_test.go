@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zpd-project/zpd/datasets/simulate"
+	"github.com/zpd-project/zpd/internal/cputime"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
@@ -115,14 +116,14 @@ func benchRun(b *testing.B, cfg Config) {
 		debug.FreeOSMemory()
 		resetPeakRSS()
 		stop := samplePeakHeap(&peakHeap)
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		b.StartTimer()
 		res, err := Run(context.Background(), cfg, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		cpu += processCPU() - cpu0
+		cpu += cputime.Process() - cpu0
 		stop()
 		peakRSS = max(peakRSS, readPeakRSS())
 		attempts += res.Manifest.Attempts

@@ -6,27 +6,17 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// cpuTime returns the CPU time (user + system) the process has used. The
-// benchmarks report it per row beside rows/s: on a shared machine wall
-// time depends on the neighbours, CPU time much less.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/zpd-project/zpd/internal/cputime"
+)
 
 // reportRows reports rows/s and CPU ns per row for rows processed since
 // the CPU time was cpu0.
 func reportRows(b *testing.B, rows float64, cpu0 time.Duration) {
 	b.ReportMetric(rows/b.Elapsed().Seconds(), "rows/s")
-	b.ReportMetric(float64(cpuTime()-cpu0)/rows, "cpu-ns/row")
+	b.ReportMetric(float64(cputime.Process()-cpu0)/rows, "cpu-ns/row")
 }
 
 // benchFiles caches the generated benchmark logs for the whole process.
@@ -96,7 +86,7 @@ func benchLog(b *testing.B, rows int) string {
 func benchmarkReadLog(b *testing.B, rows int) {
 	path := benchLog(b, rows)
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for range b.N {
 		l, err := ReadLog(path, ReadOptions{})
 		if err != nil {
@@ -127,7 +117,7 @@ func BenchmarkWrite(b *testing.B) {
 	}
 	defer w.Abort()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for range b.N {
 		for i := range perOp {
 			if err := w.Write(&as[i%len(as)]); err != nil {
@@ -146,7 +136,7 @@ func BenchmarkWriteLog(b *testing.B) {
 	l := synthLog(1_000_000, 1, 1)
 	path := filepath.Join(b.TempDir(), "log.parquet")
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for range b.N {
 		w, err := Create(path, WriteOptions{Groups: l.GroupNames})
 		if err != nil {
@@ -174,7 +164,7 @@ func benchmarkReaderStream(b *testing.B, rows int) {
 	base := ms.HeapAlloc
 	peak := uint64(0)
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for range b.N {
 		r, err := Open(path, ReadOptions{})
 		if err != nil {

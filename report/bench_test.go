@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"testing"
+
+	"github.com/zpd-project/zpd/internal/cputime"
 )
 
 // BenchmarkReportExcerpt builds and writes the report of the ASSISTments
@@ -25,7 +27,7 @@ func BenchmarkReportExcerpt(b *testing.B) {
 		{"no-evaluation", Options{Seed: 1, SkipEvaluation: true}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			cpu := cpuSeconds()
+			cpu := cputime.Process().Seconds()
 			for b.Loop() {
 				r, err := Build(context.Background(), in, bc.opts)
 				if err != nil {
@@ -36,7 +38,7 @@ func BenchmarkReportExcerpt(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(e.log.Len())*float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
-			b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Process().Seconds()-cpu)/float64(b.N), "cpu-s/op")
 		})
 	}
 }

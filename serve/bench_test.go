@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/internal/cputime"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/elasticity"
@@ -115,7 +116,7 @@ func benchServe(b *testing.B, path string, body []byte, learners int, accessLog 
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, cpu0 := time.Now(), processCPU()
+	start, cpu0 := time.Now(), cputime.Process()
 	b.RunParallel(func(pb *testing.PB) {
 		w := &nullWriter{h: http.Header{}}
 		rd := bytes.NewReader(body)
@@ -134,7 +135,7 @@ func benchServe(b *testing.B, path string, body []byte, learners int, accessLog 
 		}
 	})
 	sec := time.Since(start).Seconds()
-	cpu := (processCPU() - cpu0).Seconds()
+	cpu := (cputime.Process() - cpu0).Seconds()
 	b.ReportMetric(float64(b.N)/sec, "req/s")
 	b.ReportMetric(float64(b.N*learners)/sec, "learners/s")
 	// CPU time per request, and the learners/s two dedicated cores would
@@ -184,8 +185,8 @@ func BenchmarkDecode(b *testing.B) {
 	d.lim = limits{attempts: 1000, candidates: 1000, learners: 1}
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
-	cpu0 := processCPU()
-	defer func() { b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e3, "cpu-µs/op") }()
+	cpu0 := cputime.Process()
+	defer func() { b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N)/1e3, "cpu-µs/op") }()
 	for b.Loop() {
 		if _, err := d.decodeSingle(body); err != nil {
 			b.Fatal(err)
@@ -211,8 +212,8 @@ func BenchmarkScoreLearner(b *testing.B) {
 	var out []byte
 	opts := options{Recommendations: 5, MasteryCheckEvery: 4}
 	b.ReportAllocs()
-	cpu0 := processCPU()
-	defer func() { b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e3, "cpu-µs/op") }()
+	cpu0 := cputime.Process()
+	defer func() { b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N)/1e3, "cpu-µs/op") }()
 	for b.Loop() {
 		post, uerr := w.score(l, req, 0, opts)
 		if uerr != nil {

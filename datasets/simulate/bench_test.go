@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/internal/cputime"
 )
 
 // benchConfig simulates about one million attempts per run.
@@ -21,7 +22,7 @@ func benchConfig() Config {
 // stays meaningful when other processes share the cores.
 func reportRate(b *testing.B, attempts int64, cpu0 time.Duration) {
 	b.ReportMetric(float64(attempts)/b.Elapsed().Seconds(), "attempts/s")
-	if cpu := processCPU() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(attempts)/cpu.Seconds(), "attempts/cpu-s")
 	}
 }
@@ -35,7 +36,7 @@ func (discard) Write(*datasets.Attempt) error { return nil }
 func BenchmarkGenerate(b *testing.B) {
 	cfg := benchConfig()
 	var n int64
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		truth, err := Simulate(cfg, discard{})
 		if err != nil {
@@ -50,7 +51,7 @@ func BenchmarkGenerate(b *testing.B) {
 func BenchmarkSimulate(b *testing.B) {
 	cfg := benchConfig()
 	var n int64
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		log, _, err := SimulateLog(cfg)
 		if err != nil {
@@ -70,7 +71,7 @@ func BenchmarkWriteDir(b *testing.B) {
 			cfg.Learners = learners
 			dir := b.TempDir()
 			var n int64
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				truth, err := WriteDir(cfg, dir)
 				if err != nil {

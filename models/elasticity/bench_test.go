@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+
+	"github.com/zpd-project/zpd/internal/cputime"
 )
 
 // benchFit fits a simulated log of learners × attempts (θ ~ N(0,1),
@@ -16,7 +18,7 @@ func benchFit(b *testing.B, learners, attempts int, cfg Config) {
 	log, _ := simulate(sc)
 	b.ResetTimer()
 	var rounds, evals int
-	cpu := cpuSeconds()
+	cpu := cputime.Process().Seconds()
 	for b.Loop() {
 		fitting, _ := splitValidation(log, 0, 0)
 		d := newDesign(log, log.Histories(), fitting, cfg)
@@ -28,7 +30,7 @@ func benchFit(b *testing.B, learners, attempts int, cfg Config) {
 	}
 	b.ReportMetric(float64(log.Len())*float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
 	b.ReportMetric(float64(rounds), "iterations")
-	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cputime.Process().Seconds()-cpu)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(evals), "evals")
 }
 
@@ -73,12 +75,12 @@ func BenchmarkScore(b *testing.B) {
 	skills := []int32{0}
 	s.Score(h)
 	b.ReportAllocs()
-	cpu := cpuSeconds()
+	cpu := cputime.Process().Seconds()
 	for b.Loop() {
 		s.Score(h)
 		s.Readiness(1, skills)
 	}
-	b.ReportMetric((cpuSeconds()-cpu)*1e9/float64(b.N), "cpu-ns/op")
+	b.ReportMetric((cputime.Process().Seconds()-cpu)*1e9/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkFit10M fits 10 million simulated attempts (100,000 learners × 100,
@@ -95,13 +97,13 @@ func BenchmarkFit10M(b *testing.B) {
 	runtime.GC()
 	cfg := DefaultConfig()
 	b.ResetTimer()
-	cpu := cpuSeconds()
+	cpu := cputime.Process().Seconds()
 	for b.Loop() {
 		if _, err := Fit(context.Background(), log, cfg, 1, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(log.Len())*float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
-	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cputime.Process().Seconds()-cpu)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(peakRSSMB(), "peakRSS_MB")
 }

@@ -1,15 +1,14 @@
 //go:build unix
 
-package batch
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the CPU time the process has used, user plus system. On a
-// shared machine it measures the run's cost where wall time cannot.
-func processCPU() time.Duration {
+// Process returns the CPU time the process has used, user plus system.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

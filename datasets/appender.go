@@ -66,28 +66,7 @@ func (p *appender) append(l *Log, a *Attempt) {
 	l.Learner = append(l.Learner, p.learnerIdx)
 	l.Item = append(l.Item, item)
 	p.appendSkills(l, item, a.Skills)
-	l.Seq = append(l.Seq, a.Seq)
-	t := int64(NoTime)
-	if !a.Time.IsZero() {
-		t = a.Time.UnixMilli()
-	}
-	l.TimeMS = append(l.TimeMS, t)
-	l.Independent = append(l.Independent, a.Independent)
-	l.Supported = append(l.Supported, a.Supported)
-	l.HintsUsed = append(l.HintsUsed, a.HintsUsed)
-	l.HintsAvailable = append(l.HintsAvailable, a.HintsAvailable)
-	l.Retries = append(l.Retries, a.Retries)
-	l.Scaffolded = append(l.Scaffolded, a.Scaffolded)
-	l.AnswerGiven = append(l.AnswerGiven, a.AnswerGiven)
-	l.ResponseMS = append(l.ResponseMS, a.ResponseMS)
-	l.Difficulty = append(l.Difficulty, a.Difficulty)
-	for g := range l.Groups {
-		v := ""
-		if g < len(a.Groups) {
-			v = a.Groups[g]
-		}
-		l.Groups[g] = append(l.Groups[g], v)
-	}
+	l.appendFields(a)
 }
 
 // appendSkills appends the interned skills of an attempt at item.

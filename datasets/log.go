@@ -91,6 +91,12 @@ func (l *Log) Append(a *Attempt) {
 		l.Skills = append(l.Skills, l.SkillIDs.Intern(s))
 	}
 	l.SkillStart = append(l.SkillStart, int32(len(l.Skills)))
+	l.appendFields(a)
+}
+
+// appendFields appends every field of a but its ids and skills, which
+// Append and the Writer's cached appender intern each their own way.
+func (l *Log) appendFields(a *Attempt) {
 	l.Seq = append(l.Seq, a.Seq)
 	t := int64(NoTime)
 	if !a.Time.IsZero() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 )
@@ -100,4 +101,22 @@ func (s ImportSummary) String() string {
 		fmt.Fprintf(&b, "\n  kept %d: %s", s.Anomalies[a], a)
 	}
 	return b.String()
+}
+
+// ImportLog imports the file at path with imp into an in-memory Log.
+func ImportLog(ctx context.Context, imp Importer, path string) (*Log, ImportSummary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, ImportSummary{}, err
+	}
+	defer f.Close()
+	log := NewLog(imp.Groups()...)
+	sum, err := imp.Import(ctx, f, path, func(a *Attempt) error {
+		log.Append(a)
+		return nil
+	})
+	if err != nil {
+		return nil, sum, err
+	}
+	return log, sum, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/datasets/assistments"
 	"github.com/zpd-project/zpd/internal/shareddata"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/evaluate"
@@ -79,7 +80,8 @@ var excerpt = sync.OnceValues(func() (*datasets.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	return loadAssistments2009(p)
+	log, _, err := datasets.ImportLog(context.Background(), assistments.New2009(), p)
+	return log, err
 })
 
 func loadExcerpt(t *testing.T) *datasets.Log {
@@ -307,7 +309,7 @@ func TestCrosscheckFile(t *testing.T) {
 	if path == "" {
 		t.Skip("ZPD_CROSSCHECK_CSV not set")
 	}
-	log, err := loadAssistments2009(path)
+	log, _, err := datasets.ImportLog(context.Background(), assistments.New2009(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package elasticity_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -27,7 +26,7 @@ func TestAssistmentsProtocol(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fits every baseline")
 	}
-	log, err := loadAssistments(shareddata.MustPath(t, shareddata.Assistments2009))
+	log, _, err := datasets.ImportLog(context.Background(), assistments.New2009(), shareddata.MustPath(t, shareddata.Assistments2009))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,21 +54,4 @@ func TestAssistmentsProtocol(t *testing.T) {
 				ours.AUCInd, ours.AUCSup, b.Name, b.AUCInd, b.AUCSup)
 		}
 	}
-}
-
-// loadAssistments reads an ASSISTments 2009 skill-builder CSV with the
-// project's importer, which applies the protocol's mapping.
-func loadAssistments(path string) (*datasets.Log, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	imp := assistments.New2009()
-	log := datasets.NewLog(imp.Groups()...)
-	_, err = imp.Import(context.Background(), f, path, func(a *datasets.Attempt) error {
-		log.Append(a)
-		return nil
-	})
-	return log, err
 }

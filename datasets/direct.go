@@ -179,8 +179,15 @@ func reportNullRows(n, nv int, def []int16, maxDef int16, spec columnSpec, fileR
 	}
 }
 
-func readInts(ccr file.ColumnChunkReader, dst []int64, def []int16, maxDef int16, null int64, spec columnSpec, fileRow int64, sink *problemSink) (int, error) {
-	r, err := chunkReader[*file.Int64ColumnChunkReader](ccr)
+// batchReader is a typed Parquet column chunk reader.
+type batchReader[T any] interface {
+	ReadBatch(batchSize int64, values []T, defLvls, repLvls []int16) (total int64, valuesRead int, err error)
+}
+
+// readValues reads a batch of a column whose nulls become null in dst and
+// are reported when the column may not hold them.
+func readValues[T any, R batchReader[T]](ccr file.ColumnChunkReader, dst []T, def []int16, maxDef int16, null T, spec columnSpec, fileRow int64, sink *problemSink) (int, error) {
+	r, err := chunkReader[R](ccr)
 	if err != nil {
 		return 0, err
 	}
@@ -193,6 +200,10 @@ func readInts(ccr file.ColumnChunkReader, dst []int64, def []int16, maxDef int16
 		reportNullRows(int(lv), nv, def, maxDef, spec, fileRow, sink)
 	}
 	return int(lv), nil
+}
+
+func readInts(ccr file.ColumnChunkReader, dst []int64, def []int16, maxDef int16, null int64, spec columnSpec, fileRow int64, sink *problemSink) (int, error) {
+	return readValues[int64, *file.Int64ColumnChunkReader](ccr, dst, def, maxDef, null, spec, fileRow, sink)
 }
 
 func readCounts(ccr file.ColumnChunkReader, dst []int32, def []int16, maxDef int16, spec columnSpec, fileRow int64, sink *problemSink) (int, error) {
@@ -225,19 +236,7 @@ func readCounts(ccr file.ColumnChunkReader, dst []int32, def []int16, maxDef int
 }
 
 func readFlags(ccr file.ColumnChunkReader, dst []bool, def []int16, maxDef int16, spec columnSpec, fileRow int64, sink *problemSink) (int, error) {
-	r, err := chunkReader[*file.BooleanColumnChunkReader](ccr)
-	if err != nil {
-		return 0, err
-	}
-	lv, nv, err := r.ReadBatch(int64(len(dst)), dst, def, nil)
-	if err != nil || lv == 0 {
-		return 0, err
-	}
-	if def != nil {
-		spread(dst[:lv], nv, def[:lv], maxDef, false)
-		reportNullRows(int(lv), nv, def, maxDef, spec, fileRow, sink)
-	}
-	return int(lv), nil
+	return readValues[bool, *file.BooleanColumnChunkReader](ccr, dst, def, maxDef, false, spec, fileRow, sink)
 }
 
 func readFloats(ccr file.ColumnChunkReader, dst []float64, def []int16, maxDef int16) (int, error) {

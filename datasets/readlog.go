@@ -221,6 +221,9 @@ func readParquetColumns(src *source, dec *fileDecoder, l *Log, opts ReadOptions)
 		if leaf := src.direct(j); leaf >= 0 {
 			return readDirect(src, j, leaf, l, off, dec.cols[j].sink)
 		}
+		if col, ok := src.stringPages(j); ok {
+			return readStringPages(src, j, col, l, off, dec.cols[j])
+		}
 		cr, err := src.pq.GetColumn(context.Background(), src.fields[j])
 		if err != nil {
 			return err

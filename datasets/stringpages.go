@@ -1,0 +1,591 @@
+package datasets
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/schema"
+	"github.com/parquet-go/bitpack"
+)
+
+// String id, skill and group columns are read page by page from their
+// Parquet pages: each dictionary entry is translated (interned) once and
+// each row then costs one dictionary index, decoded straight from the
+// page. Through pqarrow the same column is first built into Arrow
+// dictionary (and, for skills, list) arrays, which took most of ReadLog's
+// time. Levels and indices use Parquet's RLE/bit-packed hybrid encoding;
+// arrow-go keeps its decoder internal, so hybrid below walks the runs and
+// parquet-go's bitpack unpacks the bit-packed ones. Columns with other
+// encodings or shapes take the pqarrow path.
+
+// stringLeaf describes a string column the page reader can decode.
+type stringLeaf struct {
+	leaf           int
+	maxDef, maxRep int16
+	// slotDef is, for a list, the definition level from which a level
+	// holds a list element (null or not); one below it is an empty list
+	// and lower levels a null list.
+	slotDef int16
+}
+
+// pageEncodings are the column chunk encodings the page reader decodes:
+// PLAIN and dictionary values, RLE levels.
+var pageEncodings = map[parquet.Encoding]bool{
+	parquet.Encodings.Plain:     true,
+	parquet.Encodings.PlainDict: true,
+	parquet.Encodings.RLEDict:   true,
+	parquet.Encodings.RLE:       true,
+}
+
+// stringPages returns how to read field j of s page by page, and false
+// when it needs the pqarrow path.
+func (s *source) stringPages(j int) (stringLeaf, bool) {
+	t := s.targets[j]
+	if t.canon != colLearner && t.canon != colItem && t.canon != colSkills && t.canon >= 0 {
+		return stringLeaf{}, false
+	}
+	leaf := s.leafOf(s.fields[j])
+	if leaf < 0 {
+		return stringLeaf{}, false
+	}
+	md := s.pq.ParquetReader().MetaData()
+	col := md.Schema.Column(leaf)
+	if col.PhysicalType() != parquet.Types.ByteArray {
+		return stringLeaf{}, false
+	}
+	sl := stringLeaf{leaf: leaf, maxDef: col.MaxDefinitionLevel(), maxRep: col.MaxRepetitionLevel()}
+	switch {
+	case t.canon == colSkills && sl.maxRep == 1:
+		sl.slotDef = repeatedDefLevel(col)
+		if sl.slotDef < 1 || sl.maxDef-sl.slotDef > 1 {
+			return stringLeaf{}, false
+		}
+	case t.canon != colSkills && sl.maxRep == 0 && sl.maxDef <= 1:
+	default:
+		return stringLeaf{}, false
+	}
+	for rg := 0; rg < md.NumRowGroups(); rg++ {
+		cc, err := md.RowGroup(rg).ColumnChunk(leaf)
+		if err != nil {
+			return stringLeaf{}, false
+		}
+		for _, e := range cc.Encodings() {
+			if !pageEncodings[e] {
+				return stringLeaf{}, false
+			}
+		}
+	}
+	return sl, true
+}
+
+// repeatedDefLevel returns the definition level of col's repeated
+// ancestor (or of col itself when it is the repeated node): the number of
+// optional or repeated nodes from the root's children down to it.
+func repeatedDefLevel(col *schema.Column) int16 {
+	var path []schema.Node
+	for n := col.SchemaNode(); n != nil && n.Parent() != nil; n = n.Parent() {
+		path = append(path, n)
+	}
+	def := int16(0)
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i].RepetitionType() != parquet.Repetitions.Required {
+			def++
+		}
+		if path[i].RepetitionType() == parquet.Repetitions.Repeated {
+			return def
+		}
+	}
+	return -1
+}
+
+// stringPage is one data page: its decoded levels and its still encoded
+// values.
+type stringPage struct {
+	def, rep []int32 // nil when the column has no such levels
+	levels   int     // levels (rows, for a flat column) in the page
+	present  int     // non-null values
+	values   []byte
+	enc      parquet.Encoding
+}
+
+// stringPageReader decodes the pages of one string column, translating
+// each distinct value with translate: dictionary entries once per
+// dictionary, PLAIN values once per run of equal values.
+type stringPageReader struct {
+	col       stringLeaf
+	translate func([]byte) int32
+	dict      []int32 // dictionary entry -> translated value
+	haveDict  bool
+	page      stringPage
+	hybrid    hybrid
+}
+
+// next reads page p: a dictionary page replaces the dictionary (ok is
+// false), a data page's levels are decoded into r.page, whose values
+// are then decoded by values.
+func (r *stringPageReader) next(p file.Page) (ok bool, err error) {
+	switch p := p.(type) {
+	case *file.DictionaryPage:
+		return false, r.setDictionary(p)
+	case *file.DataPageV1:
+		data := p.Data()
+		var rep, def []byte
+		if rep, data, err = levelsV1(data, r.col.maxRep, p.RepetitionLevelEncoding()); err != nil {
+			return false, fmt.Errorf("repetition levels: %w", err)
+		}
+		if def, data, err = levelsV1(data, r.col.maxDef, p.DefinitionLevelEncoding()); err != nil {
+			return false, fmt.Errorf("definition levels: %w", err)
+		}
+		return true, r.levels(int(p.NumValues()), rep, def, data, parquet.Encoding(p.Encoding()))
+	case *file.DataPageV2:
+		data := p.Data()
+		rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
+		if rl < 0 || dl < 0 || rl+dl > len(data) {
+			return false, fmt.Errorf("level lengths %d+%d exceed the %d-byte page", rl, dl, len(data))
+		}
+		return true, r.levels(int(p.NumValues()), data[:rl], data[rl:rl+dl], data[rl+dl:], parquet.Encoding(p.Encoding()))
+	}
+	return false, fmt.Errorf("unexpected page type %T", p)
+}
+
+// levelsV1 splits a V1 page's length-prefixed RLE levels off data; a
+// column whose maximum level is zero stores none.
+func levelsV1(data []byte, max int16, enc parquet.Encoding) (levels, rest []byte, err error) {
+	if max == 0 {
+		return nil, data, nil
+	}
+	if enc != parquet.Encodings.RLE {
+		return nil, nil, fmt.Errorf("unsupported encoding %s", enc)
+	}
+	if len(data) < 4 {
+		return nil, nil, fmt.Errorf("page ends in the length prefix")
+	}
+	n := binary.LittleEndian.Uint32(data)
+	if uint64(n) > uint64(len(data)-4) {
+		return nil, nil, fmt.Errorf("length %d exceeds the %d bytes left", n, len(data)-4)
+	}
+	return data[4 : 4+n], data[4+n:], nil
+}
+
+// setDictionary translates a dictionary page's PLAIN values.
+func (r *stringPageReader) setDictionary(p *file.DictionaryPage) error {
+	enc := parquet.Encoding(p.Encoding())
+	if enc != parquet.Encodings.Plain && enc != parquet.Encodings.PlainDict {
+		return fmt.Errorf("dictionary page encoding %s", enc)
+	}
+	r.dict = r.dict[:0]
+	err := plainValues(p.Data(), int(p.NumValues()), func(v []byte) {
+		r.dict = append(r.dict, r.translate(v))
+	})
+	r.haveDict = err == nil
+	return err
+}
+
+// levels decodes a data page's n levels into r.page and keeps its values.
+func (r *stringPageReader) levels(n int, rep, def, values []byte, enc parquet.Encoding) (err error) {
+	pg := &r.page
+	pg.levels, pg.values, pg.enc = n, values, enc
+	if pg.rep, err = r.hybrid.levels(pg.rep, rep, n, r.col.maxRep); err != nil {
+		return fmt.Errorf("repetition levels: %w", err)
+	}
+	if pg.def, err = r.hybrid.levels(pg.def, def, n, r.col.maxDef); err != nil {
+		return fmt.Errorf("definition levels: %w", err)
+	}
+	pg.present = n
+	if pg.def != nil {
+		pg.present = 0
+		for _, d := range pg.def {
+			if d == int32(r.col.maxDef) {
+				pg.present++
+			}
+		}
+	}
+	return nil
+}
+
+// values decodes the page's non-null values, translated, into
+// dst[:present], which must have room for them, and returns that slice.
+func (r *stringPageReader) values(dst []int32) ([]int32, error) {
+	pg := &r.page
+	dst = dst[:pg.present]
+	switch pg.enc {
+	case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
+		return dst, r.dictValues(pg.values, dst)
+	case parquet.Encodings.Plain:
+		return dst, r.plainValues(pg.values, dst)
+	}
+	return nil, fmt.Errorf("unsupported data page encoding %s", pg.enc)
+}
+
+// hybrid decodes Parquet's RLE/bit-packed hybrid encoding.
+type hybrid struct {
+	pad []byte // a bit-packed run copied with the padding bitpack reads
+}
+
+// levels decodes n levels of a column whose maximum level is max into
+// dst, reusing its memory; it returns nil when max is zero (no levels are
+// stored).
+func (h *hybrid) levels(dst []int32, src []byte, n int, max int16) ([]int32, error) {
+	if max == 0 {
+		return nil, nil
+	}
+	dst = grow(dst[:0], n)[:n]
+	if err := h.decode(dst, src, bits.Len16(uint16(max))); err != nil {
+		return nil, err
+	}
+	for _, v := range dst {
+		if uint32(v) > uint32(max) {
+			return nil, fmt.Errorf("level %d above the maximum %d", v, max)
+		}
+	}
+	return dst, nil
+}
+
+// decode decodes exactly len(dst) values of bitWidth bits from the runs
+// of src; runs past them are ignored, as other readers do.
+func (h *hybrid) decode(dst []int32, src []byte, bitWidth int) error {
+	if bitWidth > 32 {
+		return fmt.Errorf("bit width %d", bitWidth)
+	}
+	for out := 0; out < len(dst); {
+		u, k := binary.Uvarint(src)
+		if k <= 0 {
+			return fmt.Errorf("page holds %d of %d values", out, len(dst))
+		}
+		src = src[k:]
+		if u&1 == 0 { // a run of one value
+			w := (bitWidth + 7) / 8
+			if len(src) < w {
+				return fmt.Errorf("run cut off after %d of %d values", out, len(dst))
+			}
+			var v uint32
+			for b := range w {
+				v |= uint32(src[b]) << (8 * b)
+			}
+			src = src[w:]
+			m := int(min(u>>1, uint64(len(dst)-out)))
+			fill(dst[out:out+m], int32(v))
+			out += m
+			continue
+		}
+		groups := u >> 1 // bit-packed groups of eight values
+		if groups > uint64(len(src)) {
+			return fmt.Errorf("run cut off after %d of %d values", out, len(dst))
+		}
+		size := int(groups) * bitWidth
+		if size > len(src) {
+			return fmt.Errorf("run cut off after %d of %d values", out, len(dst))
+		}
+		m := int(min(8*groups, uint64(len(dst)-out)))
+		h.unpack(dst[out:out+m], src[:size], bitWidth)
+		src = src[size:]
+		out += m
+	}
+	return nil
+}
+
+// unpack unpacks len(dst) values of bitWidth bits from in.
+func (h *hybrid) unpack(dst []int32, in []byte, bitWidth int) {
+	if bitWidth == 0 {
+		clear(dst)
+		return
+	}
+	if cap(in)-len(in) < bitpack.PaddingInt32 {
+		h.pad = append(append(h.pad[:0], in...), make([]byte, bitpack.PaddingInt32)...)
+		in = h.pad[:len(in)]
+	}
+	bitpack.Unpack(dst, in, uint(bitWidth))
+}
+
+// dictValues decodes len(dst) dictionary indexes into dst and translates
+// them.
+func (r *stringPageReader) dictValues(data []byte, dst []int32) error {
+	if len(dst) == 0 {
+		return nil
+	}
+	if !r.haveDict {
+		return fmt.Errorf("dictionary-encoded page without a dictionary")
+	}
+	if len(data) == 0 {
+		return fmt.Errorf("page holds no dictionary indexes")
+	}
+	if err := r.hybrid.decode(dst, data[1:], int(data[0])); err != nil {
+		return err
+	}
+	dict := r.dict
+	for i, k := range dst {
+		if uint32(k) >= uint32(len(dict)) {
+			return fmt.Errorf("dictionary index %d out of range (%d entries)", uint32(k), len(dict))
+		}
+		dst[i] = dict[k]
+	}
+	return nil
+}
+
+// plainValues translates len(dst) PLAIN values; a run of equal values
+// (one learner's rows) is translated once.
+func (r *stringPageReader) plainValues(data []byte, dst []int32) error {
+	var prev []byte
+	var prevVal int32
+	i := 0
+	return plainValues(data, len(dst), func(v []byte) {
+		if i == 0 || string(v) != string(prev) {
+			prev, prevVal = v, r.translate(v)
+		}
+		dst[i] = prevVal
+		i++
+	})
+}
+
+// plainValues calls f with each of the n length-prefixed values of data.
+func plainValues(data []byte, n int, f func([]byte)) error {
+	for i := 0; i < n; i++ {
+		if len(data) < 4 {
+			return fmt.Errorf("page ends at value %d of %d", i, n)
+		}
+		k := binary.LittleEndian.Uint32(data)
+		if uint64(k) > uint64(len(data)-4) {
+			return fmt.Errorf("value %d: length %d exceeds the %d bytes left", i, k, len(data)-4)
+		}
+		f(data[4 : 4+k])
+		data = data[4+k:]
+	}
+	return nil
+}
+
+// bytesString views b as a string without copying; the string must not
+// outlive b (intern copies the strings it keeps).
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// forPages decodes every data page of the column in every row group,
+// calling take with each.
+func forPages(src *source, r *stringPageReader, take func(*stringPage) error) error {
+	pf := src.pq.ParquetReader()
+	for rg := 0; rg < pf.NumRowGroups(); rg++ {
+		pr, err := pf.RowGroup(rg).GetColumnPageReader(r.col.leaf)
+		if err != nil {
+			return err
+		}
+		r.haveDict = false
+		// Pages may hold no more levels than the row group has rows (flat
+		// columns) or the chunk says it has levels: the Log was sized by
+		// those, and a page's level count sizes its buffers.
+		left := pf.MetaData().RowGroup(rg).NumRows()
+		if r.col.maxRep > 0 {
+			cc, err := pf.MetaData().RowGroup(rg).ColumnChunk(r.col.leaf)
+			if err != nil {
+				return err
+			}
+			left = cc.NumValues()
+		}
+		for pr.Next() {
+			if dp, isData := pr.Page().(file.DataPage); isData {
+				if int64(dp.NumValues()) > left || dp.NumValues() < 0 {
+					pr.Close()
+					return fmt.Errorf("row group %d: a page of %d values overruns the chunk", rg, dp.NumValues())
+				}
+				left -= int64(dp.NumValues())
+			}
+			ok, err := r.next(pr.Page())
+			if err == nil && ok {
+				err = take(&r.page)
+			}
+			if err != nil {
+				pr.Close()
+				return fmt.Errorf("row group %d: %w", rg, err)
+			}
+		}
+		err = pr.Err()
+		pr.Close()
+		if err != nil {
+			return fmt.Errorf("row group %d: %w", rg, err)
+		}
+	}
+	return nil
+}
+
+// readStringPages reads column j of src (described by col) into rows
+// [off, off+n) of l.
+func readStringPages(src *source, j int, col stringLeaf, l *Log, off int, c *columnDecoder) error {
+	n := int(src.rows)
+	t := src.targets[j]
+	name := src.schema.Field(src.fields[j]).Name
+	var err error
+	switch {
+	case t.canon == colSkills:
+		err = readSkillPages(src, col, l, n, c.sink)
+	case t.canon < 0:
+		g := groupIndex(l, t.group)
+		if g < 0 {
+			return nil
+		}
+		err = readGroupPages(src, col, l.Groups[g][off:off+n])
+	case t.canon == colLearner:
+		err = readIDPages(src, col, &l.Learners, l.Learner[off:off+n])
+	default:
+		err = readIDPages(src, col, &l.Items, l.Item[off:off+n])
+	}
+	if err != nil {
+		return fmt.Errorf("column %s: %w", name, err)
+	}
+	return nil
+}
+
+// readIDPages reads a flat id column into dst (one value per file row);
+// nulls become "", which the row checks report.
+func readIDPages(src *source, col stringLeaf, d *Dict, dst []int32) error {
+	r := &stringPageReader{col: col, translate: func(v []byte) int32 { return intern(d, bytesString(v)) }}
+	pos := 0
+	err := forPages(src, r, func(pg *stringPage) error {
+		if pos+pg.levels > len(dst) {
+			return fmt.Errorf("more rows than the file's %d", len(dst))
+		}
+		out := dst[pos : pos+pg.levels]
+		pos += pg.levels
+		if _, err := r.values(out[:0]); err != nil {
+			return err
+		}
+		if pg.present < pg.levels {
+			spread(out, pg.present, pg.def, int32(col.maxDef), intern(d, ""))
+		}
+		return nil
+	})
+	if err == nil && pos != len(dst) {
+		err = fmt.Errorf("%d rows, the file %d", pos, len(dst))
+	}
+	return err
+}
+
+// readGroupPages reads a flat group column into dst; nulls become "".
+// Rows share one copy of each distinct value.
+func readGroupPages(src *source, col stringLeaf, dst []string) error {
+	var owned []string
+	index := map[string]int32{}
+	r := &stringPageReader{col: col, translate: func(v []byte) int32 {
+		if k, ok := index[bytesString(v)]; ok {
+			return k
+		}
+		k := int32(len(owned))
+		owned = append(owned, string(v))
+		index[owned[k]] = k
+		return k
+	}}
+	var scratch []int32
+	pos := 0
+	err := forPages(src, r, func(pg *stringPage) error {
+		if pos+pg.levels > len(dst) {
+			return fmt.Errorf("more rows than the file's %d", len(dst))
+		}
+		out := dst[pos : pos+pg.levels]
+		pos += pg.levels
+		scratch = grow(scratch[:0], pg.present)
+		vals, err := r.values(scratch)
+		if err != nil {
+			return err
+		}
+		v := 0
+		for i := range out {
+			if pg.def == nil || pg.def[i] == int32(col.maxDef) {
+				out[i] = owned[vals[v]]
+				v++
+			} else {
+				out[i] = ""
+			}
+		}
+		return nil
+	})
+	if err == nil && pos != len(dst) {
+		err = fmt.Errorf("%d rows, the file %d", pos, len(dst))
+	}
+	return err
+}
+
+// readSkillPages appends the file's n skill lists to l. A null element
+// becomes the skill "" and a null list an empty one, both reported by the
+// checks (the null list here, as a null row).
+func readSkillPages(src *source, col stringLeaf, l *Log, n int, sink *problemSink) error {
+	d := &l.SkillIDs
+	r := &stringPageReader{col: col, translate: func(v []byte) int32 { return intern(d, bytesString(v)) }}
+	rows := 0
+	// Local slices: appending through l would reload its fields per level.
+	skills, starts := l.Skills, l.SkillStart
+	err := forPages(src, r, func(pg *stringPage) error {
+		// The page's element slots (null or not) are its levels at or
+		// above slotDef; values fill them in place.
+		slots := 0
+		for _, lv := range pg.def {
+			if int16(lv) >= col.slotDef {
+				slots++
+			}
+		}
+		base := len(skills)
+		skills = grow(skills, base+slots)
+		if _, err := r.values(skills[base:base]); err != nil {
+			return err
+		}
+		skills = skills[:base+slots]
+		if pg.present < slots {
+			spreadSlots(skills[base:], pg.present, pg.def, col, intern(d, ""))
+		}
+		for i, rep := range pg.rep[:pg.levels] {
+			if rep != 0 {
+				if rows == 0 {
+					return fmt.Errorf("the first level continues a list")
+				}
+				if int16(pg.def[i]) >= col.slotDef {
+					base++
+				}
+				continue
+			}
+			if rows > 0 {
+				starts = append(starts, int32(base))
+			}
+			if rows == n {
+				return fmt.Errorf("more rows than the file's %d", n)
+			}
+			rows++
+			switch lv := int16(pg.def[i]); {
+			case lv >= col.slotDef:
+				base++
+			case lv < col.slotDef-1:
+				sink.add(int64(rows-1), ColSkills, msgNull, true)
+			}
+		}
+		return nil
+	})
+	if rows > 0 {
+		starts = append(starts, int32(len(skills)))
+	}
+	l.Skills, l.SkillStart = skills, starts
+	if err != nil {
+		return err
+	}
+	if rows != n {
+		return fmt.Errorf("%d rows, the file %d", rows, n)
+	}
+	return nil
+}
+
+// spreadSlots moves the n values at the start of slots to the element
+// slots whose level marks a value and writes null to the null elements,
+// backwards and in place as spread does.
+func spreadSlots(slots []int32, n int, def []int32, col stringLeaf, null int32) {
+	v, s := n, len(slots)
+	for i := len(def) - 1; i >= 0; i-- {
+		lv := int16(def[i])
+		if lv < col.slotDef {
+			continue
+		}
+		s--
+		if lv == col.maxDef {
+			v--
+			slots[s] = slots[v]
+		} else {
+			slots[s] = null
+		}
+	}
+}

@@ -226,17 +226,21 @@ func checkRows(l *Log, start, end int, fileRow int64, st *checkState, sink *prob
 // single rows run on two halves in parallel with the seq check, each
 // with its own sink (returned for merging).
 func checkRowsParallel(l *Log, start, end int, fileRow int64, st *checkState, file string, max int) ([]*problemSink, error) {
-	mid := start + (end-start)/2
-	sinks := []*problemSink{newSink(file, max), newSink(file, max), newSink(file, max)}
-	err := parallel(3, func(i int) error {
-		switch i {
-		case 0:
+	// The row checks run in chunks beside the one sequential seq check,
+	// so that two cores stay busy until the end.
+	const chunks = 4
+	sinks := make([]*problemSink, chunks+1)
+	for i := range sinks {
+		sinks[i] = newSink(file, max)
+	}
+	err := parallel(len(sinks), func(i int) error {
+		if i == 0 {
 			checkSeq(l, start, end, fileRow, st, sinks[0])
-		case 1:
-			checkRowsLocal(l, start, mid, fileRow, sinks[1])
-		case 2:
-			checkRowsLocal(l, mid, end, fileRow+int64(mid-start), sinks[2])
+			return nil
 		}
+		lo := start + (end-start)*(i-1)/chunks
+		hi := start + (end-start)*i/chunks
+		checkRowsLocal(l, lo, hi, fileRow+int64(lo-start), sinks[i])
 		return nil
 	})
 	return sinks, err
@@ -247,27 +251,56 @@ func checkRowsLocal(l *Log, start, end int, fileRow int64, sink *problemSink) {
 	emptyLearner := lookupOr(&l.Learners, "")
 	emptyItem := lookupOr(&l.Items, "")
 	emptySkill := lookupOr(&l.SkillIDs, "")
-	for i := start; i < end; i++ {
-		row := fileRow + int64(i-start)
-		if l.Learner[i] == emptyLearner {
+	learner, item := l.Learner[start:end], l.Item[start:end]
+	resp := l.ResponseMS[start:end]
+	for k := range learner {
+		row := fileRow + int64(k)
+		if learner[k] == emptyLearner {
 			sink.add(row, ColLearner, msgEmptyID, true)
 		}
-		if l.Item[i] == emptyItem {
+		if item[k] == emptyItem {
 			sink.add(row, ColItem, msgEmptyID, true)
 		}
 		if emptySkill >= 0 {
-			for _, s := range l.SkillsOf(i) {
+			for _, s := range l.SkillsOf(start + k) {
 				if s == emptySkill {
 					sink.add(row, ColSkills, msgEmptySkill, true)
 					break
 				}
 			}
 		}
-		checkSupport(l, i, row, sink)
-		if l.ResponseMS[i] < 0 {
+		if resp[k] < 0 {
 			sink.add(row, ColResponseMS, msgNegativeTime, false)
 		}
 	}
+	checkSupportRows(l, start, end, fileRow, sink)
+}
+
+// checkSupportRows runs checkSupport on the rows of [start, end) that
+// may break a support rule. The screen computes every rule without
+// branches: on real logs the outcome flags are coin flips that would
+// defeat branch prediction, and nearly all rows pass.
+func checkSupportRows(l *Log, start, end int, fileRow int64, sink *problemSink) {
+	indep, sup := l.Independent[start:end], l.Supported[start:end]
+	used, avail, retries := l.HintsUsed[start:end], l.HintsAvailable[start:end], l.Retries[start:end]
+	scaf, answer := l.Scaffolded[start:end], l.AnswerGiven[start:end]
+	sup, used, avail, retries, scaf, answer = sup[:len(indep)], used[:len(indep)], avail[:len(indep)], retries[:len(indep)], scaf[:len(indep)], answer[:len(indep)]
+	for k := range indep {
+		helped := b2u(used[k] > 0) | b2u(retries[k] > 0) | b2u(answer[k]) | b2u(scaf[k]) | b2u(!sup[k])
+		bad := b2u(indep[k])&helped | b2u(sup[k])&b2u(answer[k]) | b2u(used[k] > avail[k])&b2u(avail[k] != Unknown)
+		if bad != 0 {
+			checkSupport(l, start+k, fileRow+int64(k), sink)
+		}
+	}
+}
+
+// b2u is 1 for true and 0 for false (compiled without a branch).
+func b2u(b bool) uint8 {
+	var u uint8
+	if b {
+		u = 1
+	}
+	return u
 }
 
 // checkSeq reports rows whose seq does not increase over the learner's

@@ -352,29 +352,38 @@ func resetLog(l *Log) {
 }
 
 // reserveLogHuge is reserveLog for a log about to be filled at once (a
-// whole file read), with room for skills skill ids: its large columns are
-// advised to use huge pages.
+// whole file read), with room for skills skill ids. The columns are
+// allocated concurrently, as zeroing (or faulting in) a large log's memory
+// takes about as long as decoding into it, and are advised to use huge
+// pages.
 func reserveLogHuge(l *Log, n, skills int) {
-	reserveLog(l, n)
-	l.Skills = grow(l.Skills, skills)
-	adviseHugePages(l.Learner)
-	adviseHugePages(l.Item)
-	adviseHugePages(l.SkillStart)
-	adviseHugePages(l.Skills)
-	adviseHugePages(l.Seq)
-	adviseHugePages(l.TimeMS)
-	adviseHugePages(l.Independent)
-	adviseHugePages(l.Supported)
-	adviseHugePages(l.HintsUsed)
-	adviseHugePages(l.HintsAvailable)
-	adviseHugePages(l.Retries)
-	adviseHugePages(l.Scaffolded)
-	adviseHugePages(l.AnswerGiven)
-	adviseHugePages(l.ResponseMS)
-	adviseHugePages(l.Difficulty)
-	for g := range l.Groups {
-		adviseHugePages(l.Groups[g])
+	tasks := []func(){
+		func() { reserveHuge(&l.Learner, n) },
+		func() { reserveHuge(&l.Item, n) },
+		func() { reserveHuge(&l.SkillStart, n+1) },
+		func() { reserveHuge(&l.Skills, max(n, skills)) },
+		func() { reserveHuge(&l.Seq, n) },
+		func() { reserveHuge(&l.TimeMS, n) },
+		func() { reserveHuge(&l.Independent, n) },
+		func() { reserveHuge(&l.Supported, n) },
+		func() { reserveHuge(&l.HintsUsed, n) },
+		func() { reserveHuge(&l.HintsAvailable, n) },
+		func() { reserveHuge(&l.Retries, n) },
+		func() { reserveHuge(&l.Scaffolded, n) },
+		func() { reserveHuge(&l.AnswerGiven, n) },
+		func() { reserveHuge(&l.ResponseMS, n) },
+		func() { reserveHuge(&l.Difficulty, n) },
 	}
+	for g := range l.Groups {
+		tasks = append(tasks, func() { reserveHuge(&l.Groups[g], n) })
+	}
+	parallel(len(tasks), func(i int) error { tasks[i](); return nil })
+}
+
+// reserveHuge grows *s to hold n elements and advises huge pages for it.
+func reserveHuge[T any](s *[]T, n int) {
+	*s = grow(*s, n)
+	adviseHugePages(*s)
 }
 
 // reserveLog grows l's columns to hold n rows without reallocating.

@@ -223,11 +223,10 @@ func checkRows(l *Log, start, end int, fileRow int64, st *checkState, sink *prob
 }
 
 // checkRowsParallel is checkRows split over goroutines: the checks of
-// single rows run on two halves in parallel with the seq check, each
-// with its own sink (returned for merging).
+// single rows run in chunks beside the one sequential seq check, so that
+// two cores stay busy until the end, each with its own sink (returned for
+// merging).
 func checkRowsParallel(l *Log, start, end int, fileRow int64, st *checkState, file string, max int) ([]*problemSink, error) {
-	// The row checks run in chunks beside the one sequential seq check,
-	// so that two cores stay busy until the end.
 	const chunks = 4
 	sinks := make([]*problemSink, chunks+1)
 	for i := range sinks {

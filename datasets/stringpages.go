@@ -510,64 +510,69 @@ func readGroupPages(src *source, col stringLeaf, dst []string) error {
 func readSkillPages(src *source, col stringLeaf, l *Log, n int, sink *problemSink) error {
 	d := &l.SkillIDs
 	r := &stringPageReader{col: col, translate: func(v []byte) int32 { return intern(d, bytesString(v)) }}
-	rows := 0
-	// Local slices: appending through l would reload its fields per level.
-	skills, starts := l.Skills, l.SkillStart
+	// starts[first] already holds where the file's first list starts; each
+	// later entry is written at every level of the row before it and kept
+	// when the next row begins, so the loop has no branch on list lengths.
+	first := len(l.SkillStart) - 1
+	last := first + n
+	starts := grow(l.SkillStart, last+1)[:last+1]
+	skills := l.Skills
+	ptr := first
 	err := forPages(src, r, func(pg *stringPage) error {
-		// The page's element slots (null or not) are its levels at or
-		// above slotDef; values fill them in place.
-		slots := 0
-		for _, lv := range pg.def {
-			if int16(lv) >= col.slotDef {
-				slots++
-			}
+		if ptr == first && pg.levels > 0 && pg.rep[0] != 0 {
+			return fmt.Errorf("the first level continues a list")
 		}
+		rowsBefore := ptr - first
 		base := len(skills)
-		skills = grow(skills, base+slots)
+		end := base
+		nullList := uint8(0)
+		for i, rep := range pg.rep[:pg.levels] {
+			if ptr > last {
+				return fmt.Errorf("more rows than the file's %d", n)
+			}
+			starts[ptr] = int32(end)
+			ptr += int(b2u(rep == 0))
+			lv := int16(pg.def[i])
+			end += int(b2u(lv >= col.slotDef))
+			nullList |= b2u(lv < col.slotDef-1)
+		}
+		if nullList != 0 {
+			reportNullLists(pg, col, first+rowsBefore, first, sink)
+		}
+		// The page's element slots (null or not) are filled in place.
+		skills = grow(skills, end)
 		if _, err := r.values(skills[base:base]); err != nil {
 			return err
 		}
-		skills = skills[:base+slots]
-		if pg.present < slots {
-			spreadSlots(skills[base:], pg.present, pg.def, col, intern(d, ""))
+		if pg.present < end-base {
+			spreadSlots(skills[base:end], pg.present, pg.def, col, intern(d, ""))
 		}
-		for i, rep := range pg.rep[:pg.levels] {
-			if rep != 0 {
-				if rows == 0 {
-					return fmt.Errorf("the first level continues a list")
-				}
-				if int16(pg.def[i]) >= col.slotDef {
-					base++
-				}
-				continue
-			}
-			if rows > 0 {
-				starts = append(starts, int32(base))
-			}
-			if rows == n {
-				return fmt.Errorf("more rows than the file's %d", n)
-			}
-			rows++
-			switch lv := int16(pg.def[i]); {
-			case lv >= col.slotDef:
-				base++
-			case lv < col.slotDef-1:
-				sink.add(int64(rows-1), ColSkills, msgNull, true)
-			}
-		}
+		skills = skills[:end]
 		return nil
 	})
-	if rows > 0 {
-		starts = append(starts, int32(len(skills)))
+	if err == nil && ptr != last {
+		err = fmt.Errorf("%d rows, the file %d", ptr-first, n)
 	}
-	l.Skills, l.SkillStart = skills, starts
 	if err != nil {
 		return err
 	}
-	if rows != n {
-		return fmt.Errorf("%d rows, the file %d", rows, n)
-	}
+	starts[last] = int32(len(skills))
+	l.Skills, l.SkillStart = skills, starts
 	return nil
+}
+
+// reportNullLists reports the null lists of a page whose first level
+// belongs to list entry ptr (counted from first).
+func reportNullLists(pg *stringPage, col stringLeaf, ptr, first int, sink *problemSink) {
+	row := ptr - first - 1
+	for i, rep := range pg.rep[:pg.levels] {
+		if rep == 0 {
+			row++
+		}
+		if int16(pg.def[i]) < col.slotDef-1 {
+			sink.add(int64(row), ColSkills, msgNull, true)
+		}
+	}
 }
 
 // spreadSlots moves the n values at the start of slots to the element

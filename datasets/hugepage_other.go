@@ -2,5 +2,6 @@
 
 package datasets
 
-// adviseHugePages is a no-op where transparent huge pages are unknown.
-func adviseHugePages[T any](s []T) {}
+// hugeSlice returns an empty slice with capacity n; transparent huge pages
+// are a Linux feature.
+func hugeSlice[T any](n int) []T { return make([]T, 0, n) }

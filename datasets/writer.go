@@ -354,8 +354,7 @@ func resetLog(l *Log) {
 // reserveLogHuge is reserveLog for a log about to be filled at once (a
 // whole file read), with room for skills skill ids. The columns are
 // allocated concurrently, as zeroing (or faulting in) a large log's memory
-// takes about as long as decoding into it, and are advised to use huge
-// pages.
+// takes about as long as decoding into it, and laid out for huge pages.
 func reserveLogHuge(l *Log, n, skills int) {
 	tasks := []func(){
 		func() { reserveHuge(&l.Learner, n) },
@@ -380,10 +379,13 @@ func reserveLogHuge(l *Log, n, skills int) {
 	parallel(len(tasks), func(i int) error { tasks[i](); return nil })
 }
 
-// reserveHuge grows *s to hold n elements and advises huge pages for it.
+// reserveHuge grows *s to hold n elements, in memory laid out for huge
+// pages (see hugeSlice).
 func reserveHuge[T any](s *[]T, n int) {
-	*s = grow(*s, n)
-	adviseHugePages(*s)
+	if cap(*s) >= n {
+		return
+	}
+	*s = append(hugeSlice[T](max(n, 2*cap(*s))), *s...)
 }
 
 // reserveLog grows l's columns to hold n rows without reallocating.

@@ -34,7 +34,7 @@ func hugeSlice[T any](n int) []T {
 		return buf
 	}
 	k := int(skip / elem)
-	s := buf[k:k:k+n]
+	s := buf[k : k : k+n]
 	adviseHugePages(s)
 	return s
 }

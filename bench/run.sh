@@ -16,8 +16,10 @@ run() {
 
 big() { [ "$mode" = all ]; }
 
-run go test -run '^$' -bench 'ReadLog1M|Write$|WriteLog' -benchtime 5x ./datasets/
-big && run go test -run '^$' -bench 'ReadLog10M|ReaderStream10M' -benchtime 2x ./datasets/
+run go test -run '^$' -bench 'ReadLog1M' -benchtime 20x ./datasets/
+run go test -run '^$' -bench 'Write$|WriteLog' -benchtime 5x ./datasets/
+big && run go test -run '^$' -bench 'ReadLog10M' -benchtime 5x ./datasets/
+big && run go test -run '^$' -bench 'ReaderStream10M' -benchtime 2x ./datasets/
 run go test -run '^$' -bench 'Import2009' -benchtime 5x ./datasets/assistments/
 run go test -run '^$' -bench 'Simulate|WriteDir/attempts=1M' -benchtime 3x ./datasets/simulate/
 big && run go test -run '^$' -bench 'WriteDir/attempts=10M' -benchtime 1x ./datasets/simulate/

@@ -2,11 +2,15 @@ package datasets
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 )
 
 // validFile returns the bytes of a small valid log file with extension ext.
@@ -19,6 +23,26 @@ func validFile(t testing.TB, ext string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// withFooter returns the Parquet file pq with its footer changed by edit.
+func withFooter(t *testing.T, pq []byte, edit func(*metadata.FileMetaData)) []byte {
+	t.Helper()
+	r, err := file.NewParquetReader(bytes.NewReader(pq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := r.MetaData()
+	edit(md)
+	var footer bytes.Buffer
+	if _, err := md.WriteTo(&footer, nil); err != nil {
+		t.Fatal(err)
+	}
+	old := binary.LittleEndian.Uint32(pq[len(pq)-8:])
+	out := bytes.Clone(pq[:len(pq)-8-int(old)])
+	out = append(out, footer.Bytes()...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(footer.Len()))
+	return append(out, "PAR1"...)
 }
 
 // assertOneLineError checks that err is a single-line error naming path.
@@ -61,6 +85,12 @@ func TestCorruptFiles(t *testing.T) {
 		{"ipc truncated footer", ".arrow", arrow[:len(arrow)-7]},
 		{"parquet as ipc", ".arrow", pq},
 		{"ipc as parquet", ".parquet", arrow},
+		// Readers size memory by the footer's row counts.
+		{"footer claims 2^33 rows", ".parquet", withFooter(t, pq, func(md *metadata.FileMetaData) {
+			md.NumRows += 1 << 33
+			md.RowGroups[0].NumRows += 1 << 33
+		})},
+		{"footer total disagrees", ".parquet", withFooter(t, pq, func(md *metadata.FileMetaData) { md.NumRows *= 1000 })},
 	}
 	for seed := uint64(0); seed < 12; seed++ {
 		tests = append(tests, struct {
@@ -191,5 +221,31 @@ func TestCloseReplacesAtomically(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Fatalf("%d files left in %s", len(ents), dir)
+	}
+}
+
+func TestCheckFits(t *testing.T) {
+	tests := []struct {
+		name         string
+		rows, skills int64
+		groups       int
+		available    int64
+		wantErr      bool
+	}{
+		{"fits", 1_000_000, 1_500_000, 1, 1 << 30, false},
+		{"unknown memory", 100_000_000, 0, 2, 0, false},
+		{"more than available", 100_000_000, 150_000_000, 1, 1 << 30, true},
+		{"just over", 1000, 0, 0, logBytes(1000, 0, 0) - 1, true},
+		{"just fits", 1000, 0, 0, logBytes(1000, 0, 0), false},
+		{"too many skill ids", 1000, 1 << 31, 0, 0, true},
+		{"too many rows", 1 << 31, 0, 0, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkFits(tt.rows, tt.skills, tt.groups, tt.available)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("checkFits = %v, want error %v", err, tt.wantErr)
+			}
+		})
 	}
 }

@@ -81,6 +81,9 @@ func ReadLogReport(path string, opts ReadOptions) (*Log, *ValidationReport, erro
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkFits(rows, skills, len(groups), availableMemory()); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
 	l := NewLog(groups...)
 	reserveLogHuge(l, int(rows), int(skills))
 	rep := &ValidationReport{}

@@ -297,17 +297,25 @@ func (emptyRecords) err() error                { return nil }
 func (emptyRecords) release()                  {}
 
 // checkChunks verifies that every column chunk the footer describes lies
-// within the file: the Parquet reader allocates a chunk's stated size
-// before reading it.
+// within the file (the Parquet reader allocates a chunk's stated size
+// before reading it) and that the row counts agree.
 func checkChunks(md *metadata.FileMetaData, size int64) error {
+	total := int64(0)
 	for rg := 0; rg < md.NumRowGroups(); rg++ {
 		rgm := md.RowGroup(rg)
 		if rgm.NumRows() < 0 {
 			return fmt.Errorf("row group %d has %d rows", rg, rgm.NumRows())
 		}
+		total += rgm.NumRows()
+		if rgm.NumColumns() != md.Schema.NumColumns() {
+			return fmt.Errorf("row group %d has %d columns, the schema %d", rg, rgm.NumColumns(), md.Schema.NumColumns())
+		}
 		for c := 0; c < rgm.NumColumns(); c++ {
 			col, err := rgm.ColumnChunk(c)
 			if err != nil {
+				return err
+			}
+			if err := checkLevels(md, rg, c, col.NumValues()); err != nil {
 				return err
 			}
 			start, n := col.DataPageOffset(), col.TotalCompressedSize()
@@ -318,6 +326,22 @@ func checkChunks(md *metadata.FileMetaData, size int64) error {
 				return fmt.Errorf("row group %d column %d: chunk of %d bytes at %d lies outside the %d-byte file", rg, c, n, start, size)
 			}
 		}
+	}
+	if total != md.NumRows {
+		return fmt.Errorf("the footer claims %d rows, its row groups hold %d", md.NumRows, total)
+	}
+	return nil
+}
+
+// checkLevels checks a column chunk's level count against its row
+// group's row count: a flat column has one level per row, a repeated one
+// at least one. Readers size memory by the row count, so a footer that
+// overstates it would otherwise exhaust memory instead of failing.
+func checkLevels(md *metadata.FileMetaData, rg, c int, levels int64) error {
+	rows := md.RowGroup(rg).NumRows()
+	col := md.Schema.Column(c)
+	if col.MaxRepetitionLevel() == 0 && levels != rows || levels < rows {
+		return fmt.Errorf("row group %d claims %d rows but column %s holds %d values", rg, rows, col.Path(), levels)
 	}
 	return nil
 }

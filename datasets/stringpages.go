@@ -435,17 +435,30 @@ func readStringPages(src *source, j int, col stringLeaf, l *Log, off int, c *col
 	return nil
 }
 
+// forRows is forPages for a flat column of n rows: take gets each page
+// with the file rows [lo, hi) it holds.
+func forRows(src *source, r *stringPageReader, n int, take func(pg *stringPage, lo, hi int) error) error {
+	pos := 0
+	err := forPages(src, r, func(pg *stringPage) error {
+		if pos+pg.levels > n {
+			return fmt.Errorf("more rows than the file's %d", n)
+		}
+		lo := pos
+		pos += pg.levels
+		return take(pg, lo, pos)
+	})
+	if err == nil && pos != n {
+		err = fmt.Errorf("%d rows, the file %d", pos, n)
+	}
+	return err
+}
+
 // readIDPages reads a flat id column into dst (one value per file row);
 // nulls become "", which the row checks report.
 func readIDPages(src *source, col stringLeaf, d *Dict, dst []int32) error {
 	r := &stringPageReader{col: col, translate: func(v []byte) int32 { return intern(d, bytesString(v)) }}
-	pos := 0
-	err := forPages(src, r, func(pg *stringPage) error {
-		if pos+pg.levels > len(dst) {
-			return fmt.Errorf("more rows than the file's %d", len(dst))
-		}
-		out := dst[pos : pos+pg.levels]
-		pos += pg.levels
+	return forRows(src, r, len(dst), func(pg *stringPage, lo, hi int) error {
+		out := dst[lo:hi]
 		if _, err := r.values(out[:0]); err != nil {
 			return err
 		}
@@ -454,10 +467,6 @@ func readIDPages(src *source, col stringLeaf, d *Dict, dst []int32) error {
 		}
 		return nil
 	})
-	if err == nil && pos != len(dst) {
-		err = fmt.Errorf("%d rows, the file %d", pos, len(dst))
-	}
-	return err
 }
 
 // readGroupPages reads a flat group column into dst; nulls become "".
@@ -475,33 +484,23 @@ func readGroupPages(src *source, col stringLeaf, dst []string) error {
 		return k
 	}}
 	var scratch []int32
-	pos := 0
-	err := forPages(src, r, func(pg *stringPage) error {
-		if pos+pg.levels > len(dst) {
-			return fmt.Errorf("more rows than the file's %d", len(dst))
-		}
-		out := dst[pos : pos+pg.levels]
-		pos += pg.levels
+	return forRows(src, r, len(dst), func(pg *stringPage, lo, hi int) error {
 		scratch = grow(scratch[:0], pg.present)
 		vals, err := r.values(scratch)
 		if err != nil {
 			return err
 		}
 		v := 0
-		for i := range out {
+		for i := range dst[lo:hi] {
 			if pg.def == nil || pg.def[i] == int32(col.maxDef) {
-				out[i] = owned[vals[v]]
+				dst[lo+i] = owned[vals[v]]
 				v++
 			} else {
-				out[i] = ""
+				dst[lo+i] = ""
 			}
 		}
 		return nil
 	})
-	if err == nil && pos != len(dst) {
-		err = fmt.Errorf("%d rows, the file %d", pos, len(dst))
-	}
-	return err
 }
 
 // readSkillPages appends the file's n skill lists to l. A null element

@@ -13,8 +13,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 // rawField is a column of a hand-made file.
@@ -59,24 +57,15 @@ func writeRaw(t *testing.T, path string, fields []rawField, version string, rows
 		t.Fatalf("bad test rows: %v", err)
 	}
 	defer rec.Release()
+	if strings.HasSuffix(path, ".parquet") {
+		writePqarrow(t, path, rec)
+		return
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if strings.HasSuffix(path, ".parquet") {
-		w, err := pqarrow.NewFileWriter(sc, f, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
 	w, err := ipc.NewFileWriter(f, ipc.WithSchema(sc))
 	if err != nil {
 		t.Fatal(err)

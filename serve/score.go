@@ -55,7 +55,7 @@ func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticit
 		case item != elasticity.NoItem:
 			r = w.scorer.Readiness(item, w.skills)
 		case c.HasDifficulty:
-			r, src = pathway.ReadinessAt(post, c.Difficulty, l.mastery, l.reach), fromDifficulty
+			r, src = post.ReadinessAt(c.Difficulty, l.mastery, l.reach), fromDifficulty
 		case len(w.skills) > 0:
 			r, src = w.scorer.Readiness(elasticity.NoItem, w.skills), fromSkills
 		default:

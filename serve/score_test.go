@@ -108,7 +108,7 @@ func TestScoreUnknownItems(t *testing.T) {
 	sc := elasticity.NewScorer(f.model)
 	post := sc.Score(&h)
 	c := f.model.Params().Config
-	byDiff := pathway.ReadinessAt(post, diff, c.Mastery, c.Reach)
+	byDiff := post.ReadinessAt(diff, c.Mastery, c.Reach)
 	bySkill := sc.Readiness(elasticity.NoItem, []int32{f.model.SkillIndex(skill)})
 	for i, want := range []elasticity.Readiness{byDiff, bySkill} {
 		p := "readiness." + strconv.Itoa(i)

@@ -294,28 +294,44 @@ func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
 	}
 	p := s.m.p
 	b, d := s.m.itemParams(item, skills)
-	eff := b - s.learning(skills)
-	post := &s.post
-	v1 := post.Cov[0][0]
-	v2 := post.Cov[0][0] + 2*post.Cov[0][1] + post.Cov[1][1]
+	var extra1, extra2 float64
 	if item == NoItem {
-		v1 += p.ItemSD * p.ItemSD
-		v2 += p.ItemSD*p.ItemSD + p.SupportSD*p.SupportSD
+		extra1 = p.ItemSD * p.ItemSD
+		extra2 = extra1 + p.SupportSD*p.SupportSD
 	}
-	eta1 := post.Ability.Value - eff
+	return readiness(&s.post, b-s.learning(skills), d, extra1, extra2, p.Config.Mastery, p.Config.Reach)
+}
+
+// ReadinessAt forecasts a learner with this posterior on an item the
+// model does not know but whose difficulty (logits, on the model's scale)
+// the platform supplies: Scorer.Readiness for that difficulty with no
+// item support effect and no practice adjustment.
+func (post Posterior) ReadinessAt(difficulty, mastery, reach float64) Readiness {
+	return readiness(&post, difficulty, 0, 0, 0, mastery, reach)
+}
+
+// readiness forecasts a learner with posterior post on an item of
+// effective difficulty b whose support adds d, with extra1 and extra2 of
+// logit variance for item effects unknown alone and with support. The
+// probabilities average over the posterior of (θ, ε) by the probit
+// approximation (docs/models.md).
+func readiness(post *Posterior, b, d, extra1, extra2, mastery, reach float64) Readiness {
+	v1 := post.Cov[0][0] + extra1
+	v2 := math.Max(post.Cov[0][0]+2*post.Cov[0][1]+post.Cov[1][1], 0) + extra2
+	eta1 := post.Ability.Value - b
 	eta2 := eta1 + post.Elasticity.Value + d
 	p1 := sigmoid(eta1 * probitScale(v1))
 	p2 := sigmoid(eta2 * probitScale(v2))
 	r := Readiness{
-		Difficulty:  eff,
+		Difficulty:  b,
 		Independent: Estimate{p1, p1 * (1 - p1) * math.Sqrt(v1)},
 		Supported:   Estimate{p2, p2 * (1 - p2) * math.Sqrt(v2)},
 		Zone:        BeyondReach,
 	}
 	switch {
-	case p1 >= p.Config.Mastery:
+	case p1 >= mastery:
 		r.Zone = Mastered
-	case p2 >= p.Config.Reach:
+	case p2 >= reach:
 		r.Zone = Proximal
 	}
 	return r

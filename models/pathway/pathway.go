@@ -4,8 +4,8 @@
 // near the ZAD edge every k recommendations.
 //
 // Everything here is a pure function of a learner's readiness for candidate
-// items (from elasticity.Scorer.Readiness, or ReadinessAt for items known
-// only by a difficulty) and the model's thresholds, so the HTTP server and
+// items (from elasticity.Scorer.Readiness, or Posterior.ReadinessAt for
+// items known only by a difficulty) and the model's thresholds, so the HTTP server and
 // batch scoring share one recommendation logic.
 package pathway
 
@@ -187,46 +187,6 @@ func nearest(cands []elasticity.Readiness, taken []bool, zone elasticity.Zone, d
 		}
 	}
 	return best
-}
-
-// ReadinessAt forecasts a learner with posterior post on an item the model
-// does not know but whose difficulty (logits, on the model's scale) the
-// platform supplies. It follows elasticity.Scorer.Readiness for a known
-// difficulty with no item support effect and no practice adjustment: the
-// probabilities average over the posterior of (θ, ε) by the probit
-// approximation.
-func ReadinessAt(post elasticity.Posterior, difficulty, mastery, reach float64) elasticity.Readiness {
-	v1 := post.Cov[0][0]
-	v2 := math.Max(post.Cov[0][0]+2*post.Cov[0][1]+post.Cov[1][1], 0)
-	eta1 := post.Ability.Value - difficulty
-	eta2 := eta1 + post.Elasticity.Value
-	p1 := sigmoid(eta1 * probitScale(v1))
-	p2 := sigmoid(eta2 * probitScale(v2))
-	r := elasticity.Readiness{
-		Difficulty:  difficulty,
-		Independent: elasticity.Estimate{Value: p1, SD: p1 * (1 - p1) * math.Sqrt(v1)},
-		Supported:   elasticity.Estimate{Value: p2, SD: p2 * (1 - p2) * math.Sqrt(v2)},
-		Zone:        elasticity.BeyondReach,
-	}
-	switch {
-	case p1 >= mastery:
-		r.Zone = elasticity.Mastered
-	case p2 >= reach:
-		r.Zone = elasticity.Proximal
-	}
-	return r
-}
-
-// probitScale shrinks a logit with variance v so that σ(scale·η) ≈
-// E[σ(η + noise)] (MacKay's probit approximation), as the Scorer does.
-func probitScale(v float64) float64 { return 1 / math.Sqrt(1+math.Pi*v/8) }
-
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
 }
 
 // logit maps a probability to logits, clamped so that 0 and 1 stay finite

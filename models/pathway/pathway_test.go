@@ -122,67 +122,6 @@ func TestIsMasteryCheck(t *testing.T) {
 	}
 }
 
-// staticModel is a model without learning, with one item of difficulty b
-// and no support effect, so Scorer.Readiness on it must agree with
-// ReadinessAt(b).
-func staticModel(t *testing.T, b float64) *elasticity.Model {
-	t.Helper()
-	cfg := elasticity.DefaultConfig()
-	cfg.Learning = false
-	p := &elasticity.Params{
-		Format: elasticity.FormatName, Version: elasticity.FormatVersion, Config: cfg,
-		Mean: [2]float64{0.3, 0.9}, Cov: [2][2]float64{{0.8, 0.1}, {0.1, 0.3}},
-		Items: []string{"q"}, ItemSkillStart: []int32{0, 1}, ItemSkills: []int32{0},
-		Difficulty: []float64{b}, SupportEffect: []float64{0},
-		Skills: []string{"s"}, SkillDifficulty: []float64{0}, SkillSupport: []float64{0},
-		ItemSD: 0.5, SupportSD: 0.3,
-	}
-	p.SkillRates = append(p.SkillRates, p.Rates)
-	m, err := elasticity.NewModel(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func TestReadinessAtAgreesWithScorer(t *testing.T) {
-	for _, b := range []float64{-2, 0.4, 1.7} {
-		m := staticModel(t, b)
-		s := elasticity.NewScorer(m)
-		var h elasticity.History
-		h.Add(0, nil, elasticity.SupportedSuccess)
-		h.Add(0, nil, elasticity.IndependentSuccess)
-		post := s.Score(&h)
-		want := s.Readiness(0, nil)
-		c := m.Params().Config
-		got := ReadinessAt(post, b, c.Mastery, c.Reach)
-		close := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
-		if !close(got.Difficulty, want.Difficulty) || !close(got.Independent.Value, want.Independent.Value) ||
-			!close(got.Supported.Value, want.Supported.Value) || !close(got.Independent.SD, want.Independent.SD) ||
-			!close(got.Supported.SD, want.Supported.SD) || got.Zone != want.Zone {
-			t.Errorf("b=%v: ReadinessAt %+v, Scorer.Readiness %+v", b, got, want)
-		}
-	}
-}
-
-func TestReadinessAtZones(t *testing.T) {
-	post := elasticity.Posterior{
-		Ability:    elasticity.Estimate{Value: 0},
-		Elasticity: elasticity.Estimate{Value: 1},
-	}
-	// With no uncertainty: P(alone) = σ(−b), P(support) = σ(1 − b).
-	tests := []struct {
-		b    float64
-		want elasticity.Zone
-	}{{-2, elasticity.Mastered}, {0.5, elasticity.Proximal}, {1.5, elasticity.BeyondReach}}
-	for _, tt := range tests {
-		r := ReadinessAt(post, tt.b, 0.8, 0.5)
-		if r.Zone != tt.want || math.Abs(r.Independent.Value-1/(1+math.Exp(tt.b))) > 1e-12 {
-			t.Errorf("b=%v: %+v, want zone %v", tt.b, r, tt.want)
-		}
-	}
-}
-
 // TestRecommendManyCandidates uses more candidates than the stack buffers
 // hold, and asks for all of them: each exactly once.
 func TestRecommendManyCandidates(t *testing.T) {

@@ -45,9 +45,10 @@ type jointHessian struct {
 // (H_ηη is sparse: one learner and one item per attempt). Learners sit at
 // their posterior modes from the Scorer, items at the model's estimates.
 //
-// The practice features follow docs/models.md; every learner's learning
-// term is checked against the Scorer's, so a change of the model's features
-// is reported instead of giving wrong intervals.
+// The practice features come from elasticity.Practice, as the Scorer's
+// do; every learner's last learning term is checked against the Scorer's
+// readiness, so a change in how the Scorer applies them is reported
+// instead of giving wrong intervals.
 func rateInformation(m *elasticity.Model, log *datasets.Log) (*mat.SymDense, error) {
 	h, err := newJointHessian(m, log)
 	if err != nil {
@@ -76,8 +77,7 @@ func newJointHessian(m *elasticity.Model, log *datasets.Log) (*jointHessian, err
 	p := m.Params()
 	res := elasticity.NewLogResolver(m, log)
 	sc := elasticity.NewScorer(m)
-	practice := make([]skillPractice, len(p.Skills))
-	var touched []int32
+	practice := elasticity.NewPractice(m)
 	var hist elasticity.History
 	var buf []int32 // the row's known skills; never aliased with the model's or hist's slices
 	type step struct {
@@ -95,29 +95,23 @@ func newJointHessian(m *elasticity.Model, log *datasets.Log) (*jointHessian, err
 		}
 		hist.Reset()
 		steps = steps[:0]
-		for _, k := range touched {
-			practice[k] = skillPractice{}
-		}
-		touched = touched[:0]
+		practice.Reset()
 		for _, row := range rows {
 			res.Append(&hist, int(row))
 			item := res.Item(int(row))
 			buf = res.Skills(buf[:0], int(row))
-			skills := stepSkills(m, buf, item)
-			x, l := practiceTerm(p, practice, skills)
+			skills := m.AttemptSkills(item, buf)
+			l, x := practice.Term(skills)
 			o := elasticity.OutcomeOf(log.Independent[row], log.Supported[row])
-			steps = append(steps, step{x, l - itemDifficulty(m, item, skills), itemSupport(m, item, skills), o, item})
-			for _, k := range skills {
-				if practice[k] == (skillPractice{}) {
-					touched = append(touched, k)
-				}
-				addPractice(&practice[k], o, p.Config.RecencyDecay)
-			}
+			b, d := m.ItemParams(item, skills)
+			steps = append(steps, step{x, l - b, d, o, item})
+			practice.Add(skills, o)
 		}
 		post := sc.Score(&hist)
 		last := steps[len(steps)-1].item
-		skills := stepSkills(m, hist.StepSkills(hist.Len()-1), last)
-		if _, l := practiceTerm(p, practice, skills); math.Abs(itemDifficulty(m, last, skills)-sc.Readiness(last, skills).Difficulty-l) > 1e-6*(1+math.Abs(l)) {
+		skills := m.AttemptSkills(last, hist.StepSkills(hist.Len()-1))
+		b, _ := m.ItemParams(last, skills)
+		if l, _ := practice.Term(skills); math.Abs(b-sc.Readiness(last, skills).Difficulty-l) > 1e-6*(1+math.Abs(l)) {
 			return nil, errors.New("the elasticity model's learning term no longer matches docs/models.md as this report reads it")
 		}
 		u := int32(h.learners)

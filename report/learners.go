@@ -44,8 +44,9 @@ func scoreLearners(m *elasticity.Model, log *datasets.Log) []LearnerState {
 		for k, row := range rows {
 			res.Append(&h, int(row))
 			skills = res.Skills(skills[:0], int(row))
+			b, _ := m.ItemParams(res.Item(int(row)), skills)
 			st.Marks[k] = AttemptMark{
-				Difficulty: itemDifficulty(m, res.Item(int(row)), skills),
+				Difficulty: b,
 				Outcome:    elasticity.OutcomeOf(log.Independent[row], log.Supported[row]),
 			}
 		}
@@ -56,39 +57,6 @@ func scoreLearners(m *elasticity.Model, log *datasets.Log) []LearnerState {
 		out = append(out, st)
 	}
 	return out
-}
-
-// itemDifficulty returns b_j, or for an item the model never saw the mean
-// skill difficulty β of its skills (0 with none), as the Scorer does.
-func itemDifficulty(m *elasticity.Model, item int32, skills []int32) float64 {
-	p := m.Params()
-	if item != elasticity.NoItem {
-		return p.Difficulty[item]
-	}
-	if len(skills) == 0 {
-		return 0
-	}
-	var b float64
-	for _, k := range skills {
-		b += p.SkillDifficulty[k]
-	}
-	return b / float64(len(skills))
-}
-
-// itemSupport returns d_j, or its skills' mean δ for an unseen item.
-func itemSupport(m *elasticity.Model, item int32, skills []int32) float64 {
-	p := m.Params()
-	if item != elasticity.NoItem {
-		return p.SupportEffect[item]
-	}
-	if len(skills) == 0 {
-		return 0
-	}
-	var d float64
-	for _, k := range skills {
-		d += p.SkillSupport[k]
-	}
-	return d / float64(len(skills))
 }
 
 // Chosen is a learner picked for a ZPD chart, with the reason.

@@ -72,3 +72,76 @@ func (s practiceScale) features(p *practice, recency bool) features {
 	}
 	return f
 }
+
+// Practice is a learner's practice on the model's skills so far, counted
+// as the model counts it (docs/models.md, "Likelihood"). The Scorer keeps
+// one; tools that need each attempt's practice features, such as the
+// report's Laplace intervals, keep their own. It is not safe for
+// concurrent use.
+type Practice struct {
+	m       *Model
+	counts  []practice // per model skill
+	touched []int32    // skills with non-zero counts
+}
+
+// NewPractice returns an empty Practice for m.
+func NewPractice(m *Model) *Practice {
+	return &Practice{m: m, counts: make([]practice, len(m.p.Skills))}
+}
+
+// Reset forgets all practice, for the next learner.
+func (p *Practice) Reset() {
+	for _, k := range p.touched {
+		p.counts[k] = practice{}
+	}
+	p.touched = p.touched[:0]
+}
+
+// Add records an attempt with outcome o on each of skills.
+func (p *Practice) Add(skills []int32, o Outcome) {
+	for _, k := range skills {
+		c := &p.counts[k]
+		if c.empty() {
+			p.touched = append(p.touched, k)
+		}
+		c.add(o, p.m.p.Config.RecencyDecay)
+	}
+}
+
+// Term returns the learning term of an attempt on skills given the
+// practice so far, l = the mean over its skills of Σ_c (γ_c + γ_kc)·F_kc,
+// and x = the mean over its skills of F_k, l's derivative by the global
+// rates Params.Rates. Features are rounded to float32 as in the fit, so a
+// training history scores exactly as it was fitted.
+func (p *Practice) Term(skills []int32) (l float64, x [nFeatures]float64) {
+	params := p.m.p
+	if !params.Config.Learning || len(skills) == 0 {
+		return 0, x
+	}
+	for _, k := range skills {
+		c := &p.counts[k]
+		if c.empty() {
+			continue
+		}
+		r := &params.SkillRates[k]
+		for i, v := range p.m.scale.features(c, params.Config.Recency) {
+			v = float64(float32(v))
+			x[i] += v
+			l += (params.Rates[i] + r[i]) * v
+		}
+	}
+	n := float64(len(skills))
+	for i := range x {
+		x[i] /= n
+	}
+	return l / n, x
+}
+
+// AttemptSkills returns the skills an attempt on item exercises: skills,
+// or, when it lists none, the model's skills of the item.
+func (m *Model) AttemptSkills(item int32, skills []int32) []int32 {
+	if len(skills) == 0 && item != NoItem {
+		return m.ItemSkills(item)
+	}
+	return skills
+}

@@ -83,18 +83,17 @@ type Readiness struct {
 // buffers so scoring does not allocate once they have grown; it is not safe
 // for concurrent use (one Scorer per goroutine).
 type Scorer struct {
-	m       *Model
-	counts  []practice // practice so far per model skill
-	touched []int32    // skills with non-zero counts
-	o1, o2  []float64  // per step: stage-1 and stage-2 offsets
-	out     []Outcome
-	post    Posterior
-	skills  []int32
+	m        *Model
+	practice *Practice // the learner's practice so far
+	o1, o2   []float64 // per step: stage-1 and stage-2 offsets
+	out      []Outcome
+	post     Posterior
+	skills   []int32
 }
 
 // NewScorer returns a Scorer for m.
 func NewScorer(m *Model) *Scorer {
-	return &Scorer{m: m, counts: make([]practice, len(m.p.Skills))}
+	return &Scorer{m: m, practice: NewPractice(m)}
 }
 
 // Model returns the scorer's model.
@@ -117,10 +116,7 @@ func (s *Scorer) Posterior() Posterior { return s.post }
 // learning term and item parameters depend only on earlier steps, never on
 // θ or ε.
 func (s *Scorer) prepare(h *History) {
-	for _, k := range s.touched {
-		s.counts[k] = practice{}
-	}
-	s.touched = s.touched[:0]
+	s.practice.Reset()
 	n := len(h.Steps)
 	if cap(s.o1) < n {
 		s.o1, s.o2, s.out = make([]float64, n, 2*n), make([]float64, n, 2*n), make([]Outcome, n, 2*n)
@@ -128,57 +124,21 @@ func (s *Scorer) prepare(h *History) {
 	s.o1, s.o2, s.out = s.o1[:n], s.o2[:n], s.out[:n]
 	for t := range h.Steps {
 		st := &h.Steps[t]
-		skills := h.Skills[st.SkillStart:st.SkillEnd]
-		if len(skills) == 0 && st.Item != NoItem {
-			skills = s.m.ItemSkills(st.Item)
-		}
-		b, d := s.m.itemParams(st.Item, skills)
-		l := s.learning(skills)
+		skills := s.m.AttemptSkills(st.Item, h.Skills[st.SkillStart:st.SkillEnd])
+		b, d := s.m.ItemParams(st.Item, skills)
+		l, _ := s.practice.Term(skills)
 		s.o1[t] = l - b
 		s.o2[t] = l - b + d
 		s.out[t] = st.Outcome
-		s.practise(skills, st.Outcome)
+		s.practice.Add(skills, st.Outcome)
 	}
 }
 
-// practise counts one attempt with outcome o on each of skills.
-func (s *Scorer) practise(skills []int32, o Outcome) {
-	for _, k := range skills {
-		c := &s.counts[k]
-		if c.empty() {
-			s.touched = append(s.touched, k)
-		}
-		c.add(o, s.m.p.Config.RecencyDecay)
-	}
-}
-
-// learning is the practice term of an attempt on skills given the practice
-// so far: the mean over its skills of Σ_c (γ_c + γ_kc)·F_kc. Features are
-// rounded to float32 as in the fit, so a training history scores exactly as
-// it was fitted.
-func (s *Scorer) learning(skills []int32) float64 {
-	p := s.m.p
-	if !p.Config.Learning || len(skills) == 0 {
-		return 0
-	}
-	var l float64
-	for _, k := range skills {
-		c := &s.counts[k]
-		if c.empty() {
-			continue
-		}
-		r := &p.SkillRates[k]
-		f := s.m.scale.features(c, p.Config.Recency)
-		for i, v := range f {
-			l += (p.Rates[i] + r[i]) * float64(float32(v))
-		}
-	}
-	return l / float64(len(skills))
-}
-
-// itemParams returns (b_j, d_j), or their skill-level prior means for an
-// item the model never saw.
-func (m *Model) itemParams(j int32, skills []int32) (b, d float64) {
+// ItemParams returns item j's difficulty b_j and support effect d_j, or
+// for an item the model never saw (NoItem) the means of skills' skill
+// difficulties β and support effects δ, their prior means (0 with no
+// skills).
+func (m *Model) ItemParams(j int32, skills []int32) (b, d float64) {
 	if j != NoItem {
 		return m.p.Difficulty[j], m.p.SupportEffect[j]
 	}
@@ -289,17 +249,16 @@ func (s *Scorer) derive(x [2]float64, cov [2][2]float64, n int) Posterior {
 // model's skills of the item). Probabilities average over the posterior
 // (probit approximation), and an unseen item adds its prior variance.
 func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
-	if len(skills) == 0 && item != NoItem {
-		skills = s.m.ItemSkills(item)
-	}
+	skills = s.m.AttemptSkills(item, skills)
 	p := s.m.p
-	b, d := s.m.itemParams(item, skills)
+	b, d := s.m.ItemParams(item, skills)
 	var extra1, extra2 float64
 	if item == NoItem {
 		extra1 = p.ItemSD * p.ItemSD
 		extra2 = extra1 + p.SupportSD*p.SupportSD
 	}
-	return readiness(&s.post, b-s.learning(skills), d, extra1, extra2, p.Config.Mastery, p.Config.Reach)
+	l, _ := s.practice.Term(skills)
+	return readiness(&s.post, b-l, d, extra1, extra2, p.Config.Mastery, p.Config.Reach)
 }
 
 // ReadinessAt forecasts a learner with this posterior on an item the

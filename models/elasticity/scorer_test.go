@@ -432,3 +432,48 @@ func TestReadinessAtZones(t *testing.T) {
 		}
 	}
 }
+
+// TestPracticeTerm checks the learning term and features against
+// docs/models.md by hand: F = (f(n_failed), f(n_supported),
+// f(n_independent), recency sums), averaged over the attempt's skills.
+func TestPracticeTerm(t *testing.T) {
+	m := staticModel(t, 0)
+	p := m.Params()
+	p.Config.Learning, p.Config.Recency, p.Config.RecencyDecay = true, true, 0.5
+	p.Skills = []string{"s", "t"}
+	p.SkillDifficulty, p.SkillSupport = []float64{0, 0}, []float64{0, 0}
+	p.Rates = [nFeatures]float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6}
+	p.SkillRates = [][nFeatures]float64{{}, {1, 0, 0, 0, 0, 0}}
+	m, err := NewModel(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := NewPractice(m)
+	if l, x := pr.Term([]int32{0}); l != 0 || x != [nFeatures]float64{} {
+		t.Fatalf("no practice: l=%v x=%v", l, x)
+	}
+	pr.Add([]int32{0}, IndependentSuccess)
+	pr.Add([]int32{0}, SupportedSuccess)
+	pr.Add([]int32{0, 1}, Failed)
+	// Skill 0: n = (1, 1, 1); recency (decay 0.5, newest weight 1):
+	// failed 1, supported 0.5, independent 0.25. Skill 1: failed once.
+	f := func(v float64) float64 { return float64(float32(v)) }
+	ln2 := f(math.Log(2))
+	f0 := [nFeatures]float64{ln2, ln2, ln2, 1, 0.5, 0.25}
+	f1 := [nFeatures]float64{ln2, 0, 0, 1, 0, 0}
+	var wantL float64
+	var wantX [nFeatures]float64
+	for c := range nFeatures {
+		wantX[c] = (f0[c] + f1[c]) / 2
+		wantL += p.Rates[c]*f0[c] + (p.Rates[c]+p.SkillRates[1][c])*f1[c]
+	}
+	wantL /= 2
+	l, x := pr.Term([]int32{0, 1})
+	if math.Abs(l-wantL) > 1e-12 || x != wantX {
+		t.Errorf("Term = %v, %v; want %v, %v", l, x, wantL, wantX)
+	}
+	pr.Reset()
+	if l, _ := pr.Term([]int32{0, 1}); l != 0 {
+		t.Errorf("after Reset l = %v", l)
+	}
+}

@@ -151,7 +151,7 @@ func chunkReader[R any](ccr file.ColumnChunkReader) (R, error) {
 // spread moves the n packed values at the start of dst to the rows whose
 // definition level marks a value and writes null to the others. It works
 // backwards, in place, since a value never moves to an earlier row.
-func spread[T any, L int16 | int32](dst []T, n int, def []L, maxDef L, null T) {
+func spread[T any, L int16 | uint8](dst []T, n int, def []L, maxDef L, null T) {
 	if n == len(dst) {
 		return
 	}

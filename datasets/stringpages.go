@@ -58,6 +58,9 @@ func (s *source) stringPages(j int) (stringLeaf, bool) {
 		return stringLeaf{}, false
 	}
 	sl := stringLeaf{leaf: leaf, maxDef: col.MaxDefinitionLevel(), maxRep: col.MaxRepetitionLevel()}
+	if sl.maxDef > 127 { // levels are decoded into bytes
+		return stringLeaf{}, false
+	}
 	switch {
 	case t.canon == colSkills && sl.maxRep == 1:
 		sl.slotDef = repeatedDefLevel(col)
@@ -105,7 +108,7 @@ func repeatedDefLevel(col *schema.Column) int16 {
 // stringPage is one data page: its decoded levels and its still encoded
 // values.
 type stringPage struct {
-	def, rep []int32 // nil when the column has no such levels
+	def, rep []uint8 // nil when the column has no such levels
 	levels   int     // levels (rows, for a flat column) in the page
 	present  int     // non-null values
 	values   []byte
@@ -199,7 +202,7 @@ func (r *stringPageReader) levels(n int, rep, def, values []byte, enc parquet.En
 	if pg.def != nil {
 		pg.present = 0
 		for _, d := range pg.def {
-			if d == int32(r.col.maxDef) {
+			if d == uint8(r.col.maxDef) {
 				pg.present++
 			}
 		}
@@ -223,32 +226,35 @@ func (r *stringPageReader) values(dst []int32) ([]int32, error) {
 
 // hybrid decodes Parquet's RLE/bit-packed hybrid encoding.
 type hybrid struct {
-	pad []byte // a bit-packed run copied with the padding bitpack reads
+	pad  []byte  // a bit-packed run copied with the padding bitpack reads
+	wide []int32 // bit-packed levels before they are narrowed to bytes
 }
 
 // levels decodes n levels of a column whose maximum level is max into
 // dst, reusing its memory; it returns nil when max is zero (no levels are
-// stored).
-func (h *hybrid) levels(dst []int32, src []byte, n int, max int16) ([]int32, error) {
+// stored). Levels are bytes: a page's levels are as many as its rows.
+func (h *hybrid) levels(dst []uint8, src []byte, n int, max int16) ([]uint8, error) {
 	if max == 0 {
 		return nil, nil
 	}
 	dst = grow(dst[:0], n)[:n]
-	if err := h.decode(dst, src, bits.Len16(uint16(max))); err != nil {
+	if err := decodeHybrid(h, dst, src, bits.Len16(uint16(max))); err != nil {
 		return nil, err
 	}
 	for _, v := range dst {
-		if uint32(v) > uint32(max) {
+		if int16(v) > max {
 			return nil, fmt.Errorf("level %d above the maximum %d", v, max)
 		}
 	}
 	return dst, nil
 }
 
-// decode decodes exactly len(dst) values of bitWidth bits from the runs
-// of src; runs past them are ignored, as other readers do.
-func (h *hybrid) decode(dst []int32, src []byte, bitWidth int) error {
-	if bitWidth > 32 {
+// decodeHybrid decodes exactly len(dst) values of bitWidth bits from the
+// runs of src; runs past them are ignored, as other readers do. Byte
+// outputs (levels) take widths up to 8 bits, int32 up to 32.
+func decodeHybrid[T int32 | uint8](h *hybrid, dst []T, src []byte, bitWidth int) error {
+	var zero T
+	if bitWidth > 8*int(unsafe.Sizeof(zero)) {
 		return fmt.Errorf("bit width %d", bitWidth)
 	}
 	for out := 0; out < len(dst); {
@@ -268,7 +274,7 @@ func (h *hybrid) decode(dst []int32, src []byte, bitWidth int) error {
 			}
 			src = src[w:]
 			m := int(min(u>>1, uint64(len(dst)-out)))
-			fill(dst[out:out+m], int32(v))
+			fill(dst[out:out+m], T(v))
 			out += m
 			continue
 		}
@@ -281,15 +287,16 @@ func (h *hybrid) decode(dst []int32, src []byte, bitWidth int) error {
 			return fmt.Errorf("run cut off after %d of %d values", out, len(dst))
 		}
 		m := int(min(8*groups, uint64(len(dst)-out)))
-		h.unpack(dst[out:out+m], src[:size], bitWidth)
+		unpackHybrid(h, dst[out:out+m], src[:size], bitWidth)
 		src = src[size:]
 		out += m
 	}
 	return nil
 }
 
-// unpack unpacks len(dst) values of bitWidth bits from in.
-func (h *hybrid) unpack(dst []int32, in []byte, bitWidth int) {
+// unpackHybrid unpacks len(dst) values of bitWidth bits from in; byte
+// outputs go through a small int32 buffer, a block of values at a time.
+func unpackHybrid[T int32 | uint8](h *hybrid, dst []T, in []byte, bitWidth int) {
 	if bitWidth == 0 {
 		clear(dst)
 		return
@@ -298,7 +305,21 @@ func (h *hybrid) unpack(dst []int32, in []byte, bitWidth int) {
 		h.pad = append(append(h.pad[:0], in...), make([]byte, bitpack.PaddingInt32)...)
 		in = h.pad[:len(in)]
 	}
-	bitpack.Unpack(dst, in, uint(bitWidth))
+	if d, ok := any(dst).([]int32); ok {
+		bitpack.Unpack(d, in, uint(bitWidth))
+		return
+	}
+	const block = 1024 // a multiple of 8: blocks start on a byte
+	if len(h.wide) < block {
+		h.wide = make([]int32, block)
+	}
+	for start := 0; start < len(dst); start += block {
+		w := h.wide[:min(block, len(dst)-start)]
+		bitpack.Unpack(w, in[start/8*bitWidth:], uint(bitWidth))
+		for i, v := range w {
+			dst[start+i] = T(v)
+		}
+	}
 }
 
 // dictValues decodes len(dst) dictionary indexes into dst and translates
@@ -313,7 +334,7 @@ func (r *stringPageReader) dictValues(data []byte, dst []int32) error {
 	if len(data) == 0 {
 		return fmt.Errorf("page holds no dictionary indexes")
 	}
-	if err := r.hybrid.decode(dst, data[1:], int(data[0])); err != nil {
+	if err := decodeHybrid(&r.hybrid, dst, data[1:], int(data[0])); err != nil {
 		return err
 	}
 	dict := r.dict
@@ -463,7 +484,7 @@ func readIDPages(src *source, col stringLeaf, d *Dict, dst []int32) error {
 			return err
 		}
 		if pg.present < pg.levels {
-			spread(out, pg.present, pg.def, int32(col.maxDef), intern(d, ""))
+			spread(out, pg.present, pg.def, uint8(col.maxDef), intern(d, ""))
 		}
 		return nil
 	})
@@ -492,7 +513,7 @@ func readGroupPages(src *source, col stringLeaf, dst []string) error {
 		}
 		v := 0
 		for i := range dst[lo:hi] {
-			if pg.def == nil || pg.def[i] == int32(col.maxDef) {
+			if pg.def == nil || pg.def[i] == uint8(col.maxDef) {
 				dst[lo+i] = owned[vals[v]]
 				v++
 			} else {
@@ -577,7 +598,7 @@ func reportNullLists(pg *stringPage, col stringLeaf, ptr, first int, sink *probl
 // spreadSlots moves the n values at the start of slots to the element
 // slots whose level marks a value and writes null to the null elements,
 // backwards and in place as spread does.
-func spreadSlots(slots []int32, n int, def []int32, col stringLeaf, null int32) {
+func spreadSlots(slots []int32, n int, def []uint8, col stringLeaf, null int32) {
 	v, s := n, len(slots)
 	for i := len(def) - 1; i >= 0; i-- {
 		lv := int16(def[i])

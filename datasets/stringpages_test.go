@@ -243,12 +243,14 @@ func TestHybridDecode(t *testing.T) {
 		{"rle value cut off", 16, encodeRuns(16, run{rle: true, count: 2, values: []int32{999}})[:2], 2, nil},
 		{"bad header", 3, []byte{0xff, 0xff}, 1, nil},
 		{"width above 32", 33, []byte{2, 0, 0, 0, 0, 0}, 1, nil},
+		{"long bit-packed run", 3, encodeRuns(3, run{values: seq(3000, 8)}, run{rle: true, count: 5, values: []int32{2}}),
+			3003, append(seq(3000, 8), 2, 2, 2)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var h hybrid
 			got := make([]int32, tt.n)
-			err := h.decode(got, tt.src, tt.bitWidth)
+			err := decodeHybrid(&h, got, tt.src, tt.bitWidth)
 			if tt.want == nil {
 				if err == nil {
 					t.Fatalf("decoded %v, want an error", got)
@@ -260,6 +262,19 @@ func TestHybridDecode(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			if tt.bitWidth > 8 {
+				return
+			}
+			// Levels decode into bytes, bit-packed runs a block at a time.
+			levels := make([]uint8, tt.n)
+			if err := decodeHybrid(&h, levels, tt.src, tt.bitWidth); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range levels {
+				if int32(v) != tt.want[i] {
+					t.Fatalf("byte level %d = %d, want %d", i, v, tt.want[i])
+				}
 			}
 		})
 	}

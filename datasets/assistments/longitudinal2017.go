@@ -92,34 +92,23 @@ func (*Longitudinal2017) Import(ctx context.Context, r io.Reader, name string, e
 	var ids idTables
 	var rows ingest.Rows[row2017]
 	seed := maphash.MakeSeed()
-	for {
-		if sum.RowsRead&0xffff == 0 && ctx.Err() != nil {
-			return sum, ctx.Err()
-		}
-		f, err := rd.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return sum, err
-		}
-		sum.RowsRead++
+	err = ingest.EachRecord(ctx, rd, &sum, func(f [][]byte) (string, error) {
 		row, reason, err := parse2017(rd, f, &c, &ids)
-		if err != nil {
-			return sum, err
-		}
-		if reason != "" {
-			sum.Reject(name, rd.Line(), reason)
-			continue
+		if err != nil || reason != "" {
+			return reason, err
 		}
 		if c.action < 0 {
 			row.tie = sum.RowsRead
 		}
 		row.hash = maphash.Bytes(seed, rd.Record())
 		rows.Append(row)
+		return "", nil
+	})
+	if err != nil {
+		return sum, err
 	}
 	if rows.Len() == 0 {
-		return sum, noAttempts(name, &sum)
+		return sum, ingest.NoAttempts(name, &sum)
 	}
 	return sum, emit2017(ctx, &rows, &ids, &sum, name, emit)
 }

@@ -110,44 +110,25 @@ func (*SkillBuilder2009) Import(ctx context.Context, r io.Reader, name string, e
 	var rows ingest.Rows[row2009]
 	var groups ingest.Rows[groups2009] // empty without group columns
 	seed := maphash.MakeSeed()
-	for {
-		if sum.RowsRead&0xffff == 0 && ctx.Err() != nil {
-			return sum, ctx.Err()
-		}
-		f, err := rd.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return sum, err
-		}
-		sum.RowsRead++
+	err = ingest.EachRecord(ctx, rd, &sum, func(f [][]byte) (string, error) {
 		row, g, reason, err := parse2009(rd, f, &c, &ids)
-		if err != nil {
-			return sum, err
-		}
-		if reason != "" {
-			sum.Reject(name, rd.Line(), reason)
-			continue
+		if err != nil || reason != "" {
+			return reason, err
 		}
 		row.hash = uint32(maphash.Bytes(seed, rd.Record()))
 		rows.Append(row)
 		if c.hasGroups {
 			groups.Append(g)
 		}
+		return "", nil
+	})
+	if err != nil {
+		return sum, err
 	}
 	if rows.Len() == 0 {
-		return sum, noAttempts(name, &sum)
+		return sum, ingest.NoAttempts(name, &sum)
 	}
 	return sum, emit2009(ctx, &rows, &groups, &ids, &sum, name, emit)
-}
-
-// noAttempts explains an import that produced nothing.
-func noAttempts(name string, sum *datasets.ImportSummary) error {
-	if sum.RowsRead == 0 {
-		return fmt.Errorf("%s: %w: the file holds only a header", name, datasets.ErrNoAttempts)
-	}
-	return fmt.Errorf("%s: %w: all %d rows rejected", name, datasets.ErrNoAttempts, sum.RowsRead)
 }
 
 func parse2009(rd *ingest.Reader, f [][]byte, c *cols2009, ids *idTables) (row2009, groups2009, string, error) {

@@ -104,38 +104,24 @@ func (*StepExport) Import(ctx context.Context, r io.Reader, name string, emit fu
 	var rows ingest.Rows[row]
 	var item []byte
 	seed := maphash.MakeSeed()
-	for {
-		if sum.RowsRead&0xffff == 0 && ctx.Err() != nil {
-			return sum, ctx.Err()
-		}
-		f, err := rd.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return sum, err
-		}
-		sum.RowsRead++
+	err = ingest.EachRecord(ctx, rd, &sum, func(f [][]byte) (string, error) {
 		p := parser{rd: rd, f: f}
 		r := p.parse(&c, &ids, &item)
-		if p.err != nil {
-			return sum, p.err
-		}
-		if p.reason != "" {
-			sum.Reject(name, rd.Line(), p.reason)
-			continue
+		if p.err != nil || p.reason != "" {
+			return p.reason, p.err
 		}
 		if c.row < 0 {
 			r.tie = sum.RowsRead
 		}
 		r.hash = maphash.Bytes(seed, rd.Record())
 		rows.Append(r)
+		return "", nil
+	})
+	if err != nil {
+		return sum, err
 	}
 	if rows.Len() == 0 {
-		if sum.RowsRead == 0 {
-			return sum, fmt.Errorf("%s: %w: the file holds only a header", name, datasets.ErrNoAttempts)
-		}
-		return sum, fmt.Errorf("%s: %w: all %d rows rejected", name, datasets.ErrNoAttempts, sum.RowsRead)
+		return sum, ingest.NoAttempts(name, &sum)
 	}
 	return sum, emitAll(ctx, &rows, &ids, &sum, name, emit)
 }

@@ -1,6 +1,9 @@
 package datasets
 
-import "unsafe"
+import (
+	"slices"
+	"unsafe"
+)
 
 // appender adds Attempts to a Log like Log.Append, but with caches that
 // skip most string hashing on the Writer's hot path: a learner's attempts
@@ -79,7 +82,7 @@ func (p *appender) appendSkills(l *Log, item int32, skills []string) {
 		p.skillsOf = append(p.skillsOf, skillCache{})
 	}
 	c := &p.skillsOf[item]
-	if !equalStrings(c.names, skills) {
+	if !slices.Equal(c.names, skills) {
 		c.names, c.idx = append(c.names[:0], skills...), c.idx[:0]
 		for _, s := range skills {
 			c.idx = append(c.idx, l.SkillIDs.Intern(s))
@@ -87,16 +90,4 @@ func (p *appender) appendSkills(l *Log, item int32, skills []string) {
 	}
 	l.Skills = append(l.Skills, c.idx...)
 	l.SkillStart = append(l.SkillStart, int32(len(l.Skills)))
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

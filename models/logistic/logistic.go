@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/optimize"
 )
@@ -177,7 +178,7 @@ func (o *objective) value(w []float64) float64 {
 }
 
 func (o *objective) grad(g, w []float64) {
-	if o.lastX != nil && equal(o.lastX, w) {
+	if o.lastX != nil && slices.Equal(o.lastX, w) {
 		copy(g, o.lastG)
 		return
 	}
@@ -227,16 +228,4 @@ func (o *objective) eval(w, g []float64) float64 {
 		g[j] *= inv
 	}
 	return f * inv
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -297,13 +297,9 @@ func groupROCFigure(c *EquityColumn, lb *evaluate.Leaderboard, inGroup []string)
 				y, pr = append(y, t.Independent), append(pr, m.Predictions[k].Independent)
 			}
 		}
-		curve := ROC(y, pr)
-		if curve == nil {
+		xys := rocXYs(y, pr)
+		if xys == nil {
 			continue
-		}
-		xys := make(plotter.XYs, len(curve))
-		for k, pt := range curve {
-			xys[k] = plotter.XY{X: pt.FPR, Y: pt.TPR}
 		}
 		l := line(xys, colorN(gi), 1.5)
 		p.Add(l)

@@ -140,6 +140,20 @@ func line(xys plotter.XYs, c color.Color, width float64, dashes ...vg.Length) *p
 	return l
 }
 
+// rocXYs returns the ROC curve of scores p for labels y as plot points,
+// or nil when either class is absent.
+func rocXYs(y []bool, p []float64) plotter.XYs {
+	curve := ROC(y, p)
+	if curve == nil {
+		return nil
+	}
+	xys := make(plotter.XYs, len(curve))
+	for k, pt := range curve {
+		xys[k] = plotter.XY{X: pt.FPR, Y: pt.TPR}
+	}
+	return xys
+}
+
 // diagonal is the dashed y = x reference line on the unit square.
 func diagonal() *plotter.Line {
 	return line(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}}, grey, 1, vg.Points(4), vg.Points(3))

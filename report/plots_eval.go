@@ -80,13 +80,9 @@ func rocFigures(lb *evaluate.Leaderboard) ([]*Figure, error) {
 		p.Add(diagonal())
 		for i, m := range lb.Models {
 			y, pr := set.pick(lb, m)
-			curve := ROC(y, pr)
-			if curve == nil {
+			xys := rocXYs(y, pr)
+			if xys == nil {
 				continue
-			}
-			xys := make(plotter.XYs, len(curve))
-			for k, pt := range curve {
-				xys[k] = plotter.XY{X: pt.FPR, Y: pt.TPR}
 			}
 			l := line(xys, colorN(i), 1.5)
 			p.Add(l)

@@ -32,13 +32,14 @@ type stringLeaf struct {
 	slotDef int16
 }
 
-// pageEncodings are the column chunk encodings the page reader decodes:
-// PLAIN and dictionary values, RLE levels.
-var pageEncodings = map[parquet.Encoding]bool{
-	parquet.Encodings.Plain:     true,
-	parquet.Encodings.PlainDict: true,
-	parquet.Encodings.RLEDict:   true,
-	parquet.Encodings.RLE:       true,
+// pageEncoding reports whether the page reader decodes column chunk
+// encoding e: PLAIN and dictionary values, RLE levels.
+func pageEncoding(e parquet.Encoding) bool {
+	switch e {
+	case parquet.Encodings.Plain, parquet.Encodings.PlainDict, parquet.Encodings.RLEDict, parquet.Encodings.RLE:
+		return true
+	}
+	return false
 }
 
 // stringPages returns how to read field j of s page by page, and false
@@ -77,7 +78,7 @@ func (s *source) stringPages(j int) (stringLeaf, bool) {
 			return stringLeaf{}, false
 		}
 		for _, e := range cc.Encodings() {
-			if !pageEncodings[e] {
+			if !pageEncoding(e) {
 				return stringLeaf{}, false
 			}
 		}

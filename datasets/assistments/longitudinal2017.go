@@ -107,9 +107,6 @@ func (*Longitudinal2017) Import(ctx context.Context, r io.Reader, name string, e
 	if err != nil {
 		return sum, err
 	}
-	if rows.Len() == 0 {
-		return sum, ingest.NoAttempts(name, &sum)
-	}
 	return sum, emit2017(ctx, &rows, &ids, &sum, name, emit)
 }
 

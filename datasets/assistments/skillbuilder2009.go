@@ -125,9 +125,6 @@ func (*SkillBuilder2009) Import(ctx context.Context, r io.Reader, name string, e
 	if err != nil {
 		return sum, err
 	}
-	if rows.Len() == 0 {
-		return sum, ingest.NoAttempts(name, &sum)
-	}
 	return sum, emit2009(ctx, &rows, &groups, &ids, &sum, name, emit)
 }
 

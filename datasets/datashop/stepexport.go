@@ -120,9 +120,6 @@ func (*StepExport) Import(ctx context.Context, r io.Reader, name string, emit fu
 	if err != nil {
 		return sum, err
 	}
-	if rows.Len() == 0 {
-		return sum, ingest.NoAttempts(name, &sum)
-	}
 	return sum, emitAll(ctx, &rows, &ids, &sum, name, emit)
 }
 

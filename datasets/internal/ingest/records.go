@@ -12,7 +12,8 @@ import (
 // take. It counts the rows read in sum (before calling take), records a row
 // that take rejects (a non-empty reason) under the reader's file and line,
 // and stops at the first error: from the file, from take, or from ctx,
-// which it checks every 65,536 rows.
+// which it checks every 65,536 rows. When take kept no row it returns an
+// error wrapping datasets.ErrNoAttempts that says why.
 func EachRecord(ctx context.Context, rd *Reader, sum *datasets.ImportSummary, take func(f [][]byte) (reason string, err error)) error {
 	for {
 		if sum.RowsRead&0xffff == 0 && ctx.Err() != nil {
@@ -20,6 +21,9 @@ func EachRecord(ctx context.Context, rd *Reader, sum *datasets.ImportSummary, ta
 		}
 		f, err := rd.Read()
 		if err == io.EOF {
+			if sum.RowsRead == sum.RejectedRows() {
+				return noAttempts(rd.Name(), sum)
+			}
 			return nil
 		}
 		if err != nil {
@@ -36,9 +40,9 @@ func EachRecord(ctx context.Context, rd *Reader, sum *datasets.ImportSummary, ta
 	}
 }
 
-// NoAttempts explains an import of file name that produced no attempt:
+// noAttempts explains an import of file name that produced no attempt:
 // the file holds only a header, or every row was rejected.
-func NoAttempts(name string, sum *datasets.ImportSummary) error {
+func noAttempts(name string, sum *datasets.ImportSummary) error {
 	if sum.RowsRead == 0 {
 		return fmt.Errorf("%s: %w: the file holds only a header", name, datasets.ErrNoAttempts)
 	}

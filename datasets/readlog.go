@@ -85,7 +85,9 @@ func ReadLogReport(path string, opts ReadOptions) (*Log, *ValidationReport, erro
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	l := NewLog(groups...)
-	reserveLogHuge(l, int(rows), int(skills))
+	if err := reserveLogHuge(l, int(rows), int(skills)); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
 	rep := &ValidationReport{}
 	var st checkState
 	for _, f := range files {

@@ -355,7 +355,8 @@ func resetLog(l *Log) {
 // whole file read), with room for skills skill ids. The columns are
 // allocated concurrently, as zeroing (or faulting in) a large log's memory
 // takes about as long as decoding into it, and laid out for huge pages.
-func reserveLogHuge(l *Log, n, skills int) {
+// It fails only if an allocation panics.
+func reserveLogHuge(l *Log, n, skills int) error {
 	tasks := []func(){
 		func() { reserveHuge(&l.Learner, n) },
 		func() { reserveHuge(&l.Item, n) },
@@ -376,7 +377,7 @@ func reserveLogHuge(l *Log, n, skills int) {
 	for g := range l.Groups {
 		tasks = append(tasks, func() { reserveHuge(&l.Groups[g], n) })
 	}
-	parallel(len(tasks), func(i int) error { tasks[i](); return nil })
+	return parallel(len(tasks), func(i int) error { tasks[i](); return nil })
 }
 
 // reserveHuge grows *s to hold n elements, in memory laid out for huge

@@ -80,12 +80,7 @@ func columns2017(name string, header []string) (cols2017, error) {
 // studentId, then time.
 func (*Longitudinal2017) Import(ctx context.Context, r io.Reader, name string, emit func(*datasets.Attempt) error) (datasets.ImportSummary, error) {
 	var sum datasets.ImportSummary
-	rd := ingest.NewReader(r, name, ',', true)
-	header, err := rd.Header()
-	if err != nil {
-		return sum, err
-	}
-	c, err := columns2017(name, header)
+	rd, c, err := ingest.Open(r, name, ',', true, columns2017)
 	if err != nil {
 		return sum, err
 	}

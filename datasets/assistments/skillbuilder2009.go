@@ -97,12 +97,7 @@ type idTables struct {
 // user id, then order_id.
 func (*SkillBuilder2009) Import(ctx context.Context, r io.Reader, name string, emit func(*datasets.Attempt) error) (datasets.ImportSummary, error) {
 	var sum datasets.ImportSummary
-	rd := ingest.NewReader(r, name, ',', true)
-	header, err := rd.Header()
-	if err != nil {
-		return sum, err
-	}
-	c, err := columns2009(name, header)
+	rd, c, err := ingest.Open(r, name, ',', true, columns2009)
 	if err != nil {
 		return sum, err
 	}

@@ -91,12 +91,7 @@ type idTables struct {
 // Anon Student Id, then time.
 func (*StepExport) Import(ctx context.Context, r io.Reader, name string, emit func(*datasets.Attempt) error) (datasets.ImportSummary, error) {
 	var sum datasets.ImportSummary
-	rd := ingest.NewReader(r, name, '\t', false)
-	header, err := rd.Header()
-	if err != nil {
-		return sum, err
-	}
-	c, err := columnsOf(name, header)
+	rd, c, err := ingest.Open(r, name, '\t', false, columnsOf)
 	if err != nil {
 		return sum, err
 	}

@@ -48,3 +48,16 @@ func noAttempts(name string, sum *datasets.ImportSummary) error {
 	}
 	return fmt.Errorf("%s: %w: all %d rows rejected", name, datasets.ErrNoAttempts, sum.RowsRead)
 }
+
+// Open starts reading the delimited file name from r: it reads the header
+// and resolves it with columns, which names the file in its errors.
+func Open[C any](r io.Reader, name string, sep byte, quotes bool, columns func(name string, header []string) (C, error)) (*Reader, C, error) {
+	rd := NewReader(r, name, sep, quotes)
+	var c C
+	header, err := rd.Header()
+	if err != nil {
+		return nil, c, err
+	}
+	c, err = columns(name, header)
+	return rd, c, err
+}

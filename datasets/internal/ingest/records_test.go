@@ -78,3 +78,23 @@ func TestNoAttempts(t *testing.T) {
 		}
 	}
 }
+
+func TestOpen(t *testing.T) {
+	need := func(name string, header []string) (int, error) {
+		c := NewColumns(header)
+		return c.Index("id"), c.Require(name, "id")
+	}
+	rd, col, err := Open(strings.NewReader("x,id\n1,2\n"), "f.csv", ',', false, need)
+	if err != nil || col != 1 {
+		t.Fatalf("Open = %d, %v; want column 1", col, err)
+	}
+	if f, err := rd.Read(); err != nil || string(f[col]) != "2" {
+		t.Fatalf("first record %q, %v", f, err)
+	}
+	if _, _, err := Open(strings.NewReader("x\n1\n"), "f.csv", ',', false, need); err == nil || !strings.Contains(err.Error(), "f.csv") {
+		t.Errorf("missing column: err = %v, want one naming f.csv", err)
+	}
+	if _, _, err := Open(strings.NewReader(""), "f.csv", ',', false, need); err == nil {
+		t.Error("empty file: no error")
+	}
+}

@@ -64,7 +64,11 @@ func Fit(ctx context.Context, train *datasets.Log, cfg Config, seed int64, progr
 		best = f.params(train)
 	} else if loss, err := val.loss(f.params(train)); err == nil && loss < bestLoss {
 		best = f.params(train)
+	} else {
+		f.report.Converged, f.report.Stop = false, "early_stopping"
 	}
+	rep := f.report
+	best.Fit = &rep
 	return NewModel(best)
 }
 
@@ -109,6 +113,7 @@ type fitter struct {
 	iter    int
 	hyperOn bool    // empirical-Bayes updates have started
 	change  float64 // last hyperparameter change
+	report  FitReport
 }
 
 func newFitter(d *design, cfg Config, threads int) *fitter {
@@ -173,6 +178,9 @@ func (f *fitter) run(ctx context.Context, check func() (bool, error)) error {
 	o := f.obj
 	o.likelihood(f.x, f.gl, false, true)
 	rows := float64(max(f.d.rows(), 1))
+	f.report = FitReport{Stop: "max_iterations", Attempts: f.d.rows(), HyperChange: map[string]float64{}}
+	prev := f.hyper()
+	decrease := math.Inf(1)
 	for f.iter = 0; f.iter < f.cfg.MaxIterations; f.iter++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -180,46 +188,111 @@ func (f *fitter) run(ctx context.Context, check func() (bool, error)) error {
 		if f.hyperOn || f.iter >= hyperWarmup {
 			f.hyperOn = true
 			f.change = f.updateHyper()
+			o.updateKappa()
+			h := f.hyper()
+			f.report.HyperChange = prev.changes(h)
+			prev = h
 		}
 		f.fullGradient(f.x, f.gl, f.g)
 		o.preconditioner(f.diag)
-		f.mem.direction(f.g, f.diag, f.dir)
+		f.direction()
 		slope := dot(f.g, f.dir)
 		if !(slope < 0) {
 			f.mem.reset()
-			f.mem.direction(f.g, f.diag, f.dir)
+			f.direction()
 			slope = dot(f.g, f.dir)
 		}
-		decrease := -slope / 2 / rows
+		decrease = -slope / 2 / rows
 		if !f.hyperOn && decrease < hyperStart {
 			f.hyperOn = true
 			continue // update the variances before stepping
 		}
-		if f.hyperOn && decrease < f.cfg.Tolerance && f.change < f.cfg.HyperTolerance {
+		settled := f.hyperOn && f.change < f.cfg.HyperTolerance
+		if settled && decrease < f.cfg.Tolerance {
+			f.report.Converged, f.report.Stop = true, "converged"
 			break
 		}
-		if !(slope < 0) {
-			break // stationary to machine precision
-		}
-		if !f.lineSearch(slope) {
+		if !(slope < 0) { // stationary to machine precision
+			f.report.Converged, f.report.Stop = settled, "stationary"
 			break
 		}
+		value, ok := f.lineSearch(slope, f.iter%traceEvery == 0)
+		if !ok {
+			f.report.Stop = "line_search"
+			break
+		}
+		f.trace(value, decrease)
 		if (f.iter+1)%checkEvery == 0 {
 			if stop, err := check(); err != nil || stop {
+				f.finish(decrease)
+				if stop {
+					f.report.Stop = "early_stopping"
+				}
 				return err
 			}
 		}
 	}
+	f.finish(decrease)
 	_, err := check()
 	return err
 }
 
+// hyper returns the current population parameters.
+func (f *fitter) hyper() Hyper {
+	lay := f.obj.lay
+	return hyperOf(&f.obj.hyp, [2]float64{f.x[lay.mean], f.x[lay.mean+1]})
+}
+
+// trace records the iteration just taken; value is the objective at the
+// new point, NaN when it was not evaluated.
+func (f *fitter) trace(value, decrease float64) {
+	tp := TracePoint{Iteration: f.iter + 1, Decrease: decrease, Hyper: f.hyper()}
+	if !math.IsNaN(value) {
+		v := value / float64(max(f.d.rows(), 1))
+		tp.Objective = &v
+	}
+	f.report.Trace = append(f.report.Trace, tp)
+}
+
+// finish completes the report at the final point: the objective there (one
+// more pass over the data), the gradient norm and the last decrease.
+func (f *fitter) finish(decrease float64) {
+	rows := float64(max(f.d.rows(), 1))
+	r := &f.report
+	r.Iterations, r.Decrease = f.iter, decrease
+	if math.IsInf(decrease, 0) {
+		r.Decrease = 0
+	}
+	r.GradientNorm = math.Sqrt(dot(f.g, f.g)) / rows
+	value := f.obj.likelihood(f.x, f.gl1, true, false) + f.obj.prior(f.x, f.gl1)
+	// the last point is where the last step ended (the hyper-parameters
+	// may have moved since): complete it, or start the trace there
+	if n := len(r.Trace); n > 0 && r.Trace[n-1].Iteration == f.iter {
+		r.Trace = r.Trace[:n-1]
+	}
+	f.trace(value, decrease)
+	r.Trace[len(r.Trace)-1].Iteration = f.iter
+	r.Evaluations = f.obj.evals
+}
+
+// direction sets f.dir to the preconditioned L-BFGS direction at the
+// current (projected) gradient, projected again so that the step keeps the
+// item effects centred. It is a descent direction: the gradient is already
+// projected, and the projection is symmetric.
+func (f *fitter) direction() {
+	f.mem.direction(f.g, f.diag, f.dir)
+	f.obj.centre(f.dir)
+}
+
 // fullGradient sets g to the gradient of the negative log posterior given
-// the likelihood gradient gl at x.
-func (f *fitter) fullGradient(x, gl, g []float64) {
+// the likelihood gradient gl at x, and returns the prior's part of the
+// objective.
+func (f *fitter) fullGradient(x, gl, g []float64) float64 {
 	copy(g, gl)
-	f.obj.prior(x, g)
+	v := f.obj.prior(x, g)
 	f.obj.mask(g)
+	f.obj.centre(g)
+	return v
 }
 
 // lineSearch steps from x along dir. The objective is convex (every
@@ -229,21 +302,24 @@ func (f *fitter) fullGradient(x, gl, g []float64) {
 // quadratic function this guarantees a decrease), else it is shortened by
 // the secant root of the derivative. The accepted point becomes x, and the
 // L-BFGS memory takes the step.
-func (f *fitter) lineSearch(slope float64) bool {
+func (f *fitter) lineSearch(slope float64, withValue bool) (value float64, ok bool) {
 	step := 1.0
 	for ls := 0; ls < 30; ls++ {
 		for i := range f.x {
 			f.x1[i] = f.x[i] + step*f.dir[i]
 		}
-		f.obj.likelihood(f.x1, f.gl1, false, f.iter%rateCurvEvery == 0)
-		f.fullGradient(f.x1, f.gl1, f.g1)
+		value = f.obj.likelihood(f.x1, f.gl1, withValue, f.iter%rateCurvEvery == 0)
+		value += f.fullGradient(f.x1, f.gl1, f.g1)
 		d1 := dot(f.g1, f.dir)
 		if d1 <= 0.5*-slope && !math.IsNaN(d1) {
 			f.mem.push(f.x1, f.x, f.g1, f.g)
 			f.x, f.x1 = f.x1, f.x
 			f.gl, f.gl1 = f.gl1, f.gl
 			f.g, f.g1 = f.g1, f.g
-			return true
+			if !withValue {
+				value = math.NaN()
+			}
+			return value, true
 		}
 		next := step * -slope / (d1 - slope) // root of the secant of φ'
 		if math.IsNaN(next) || next < 0.1*step {
@@ -253,7 +329,7 @@ func (f *fitter) lineSearch(slope float64) bool {
 		}
 		step = next
 	}
-	return false
+	return math.NaN(), false
 }
 
 // updateHyper re-estimates the prior variances from the current effects and
@@ -273,7 +349,8 @@ func (f *fitter) updateHyper() float64 {
 		c := o.ucurv[u]
 		a := [2][2]float64{{c[0] + h.prec[0][0], c[1] + h.prec[0][1]}, {c[1] + h.prec[1][0], c[2] + h.prec[1][1]}}
 		inv := inverse2(a)
-		e0, e1 := x[2*u]-mu[0], x[2*u+1]-mu[1]
+		k := skewShift(c, o.uskew[u], h.prec)
+		e0, e1 := x[2*u]+k[0]-mu[0], x[2*u+1]+k[1]-mu[1]
 		s[0][0] += e0*e0 + inv[0][0]
 		s[0][1] += e0*e1 + inv[0][1]
 		s[1][1] += e1*e1 + inv[1][1]

@@ -60,14 +60,20 @@ type objective struct {
 	curvs  [][]float64 // per-worker curvature of the shared parameters
 	nll    []float64
 
-	ucurv  [][3]float64 // per learner: likelihood Hessian (θθ, θε, εε)
-	shCurv []float64    // diagonal likelihood Hessian of the shared parameters
-	evals  int          // likelihood evaluations so far
+	ucurv [][3]float64 // per learner: likelihood Hessian (θθ, θε, εε)
+	uskew [][2]float64 // per learner: third derivatives by stage (see skewShift)
+	// kappa is each learner's posterior mean minus posterior mode (skewShift),
+	// refreshed once per iteration: the population mean is the mean of the
+	// learners' posterior means, not of their modes.
+	kappa  [][2]float64
+	shCurv []float64 // diagonal likelihood Hessian of the shared parameters
+	evals  int       // likelihood evaluations so far
 }
 
 func newObjective(d *design, cfg Config, threads int) *objective {
 	lay := newLayout(d.learners(), d.nItems, d.nSkills)
 	o := &objective{d: d, lay: lay, cfg: cfg, ucurv: make([][3]float64, d.learners()),
+		uskew: make([][2]float64, d.learners()), kappa: make([][2]float64, d.learners()),
 		shCurv: make([]float64, lay.n-lay.shared)}
 	o.chunks = splitLearners(d, max(threads, 1))
 	o.nll = make([]float64, len(o.chunks))
@@ -181,7 +187,7 @@ func (o *objective) work(w int, x, g []float64, withValue, rateCurv bool) float6
 	nll := 0.0
 	for u := o.chunks[w][0]; u < o.chunks[w][1]; u++ {
 		th, ep := x[2*u], x[2*u+1]
-		var gt, ge, htt, hee float64
+		var gt, ge, htt, hee, k1, k2 float64
 		for r := d.learnerStart[u]; r < d.learnerStart[u+1]; r++ {
 			bj := lay.items + 2*int(d.item[r])
 			e0, e1 := d.entStart[r], d.entStart[r+1]
@@ -199,6 +205,7 @@ func (o *objective) work(w int, x, g []float64, withValue, rateCurv bool) float6
 			eta1 := th + l - x[bj]
 			p1, sp1 := logistic(eta1, withValue)
 			w1 := p1 * (1 - p1)
+			k1 += w1 * (1 - 2*p1)
 			var rs, wAll float64
 			if d.out[r] == IndependentSuccess {
 				nll += sp1 - eta1
@@ -208,6 +215,7 @@ func (o *objective) work(w int, x, g []float64, withValue, rateCurv bool) float6
 				eta2 := eta1 + ep + x[bj+1]
 				p2, sp2 := logistic(eta2, withValue)
 				w2 := p2 * (1 - p2)
+				k2 += w2 * (1 - 2*p2)
 				r2 := p2
 				if d.out[r] == SupportedSuccess {
 					nll += sp2 - eta2
@@ -255,6 +263,7 @@ func (o *objective) work(w int, x, g []float64, withValue, rateCurv bool) float6
 		g[2*u] = gt
 		g[2*u+1] = ge
 		o.ucurv[u] = [3]float64{htt, hee, hee}
+		o.uskew[u] = [2]float64{k1, k2}
 	}
 	return nll
 }
@@ -272,8 +281,10 @@ func (o *objective) prior(x, g []float64) float64 {
 		f += 0.5 * (a*pa + b*pb)
 		g[2*u] += pa
 		g[2*u+1] += pb
-		gmu[0] -= pa
-		gmu[1] -= pb
+		// μ moves toward the posterior means x_u + κ_u (see kappa)
+		k := o.kappa[u]
+		gmu[0] -= pa + h.prec[0][0]*k[0] + h.prec[0][1]*k[1]
+		gmu[1] -= pb + h.prec[1][0]*k[0] + h.prec[1][1]*k[1]
 	}
 	for j := 0; j < d.nItems; j++ {
 		sk := d.itemSkills[d.itemSkillStart[j]:d.itemSkillStart[j+1]]
@@ -309,6 +320,33 @@ func (o *objective) prior(x, g []float64) float64 {
 	return f
 }
 
+// updateKappa refreshes every learner's skew shift κ_u at the curvature of
+// the last likelihood evaluation.
+func (o *objective) updateKappa() {
+	for u := range o.kappa {
+		o.kappa[u] = skewShift(o.ucurv[u], o.uskew[u], o.hyp.prec)
+	}
+}
+
+// skewShift returns the posterior mean minus the posterior mode of one
+// learner's (θ, ε), to second order (the Laplace approximation's first
+// correction): κ = −½ A⁻¹ v with A = H + Σ⁻¹ the negative Hessian of the
+// log posterior at the mode and vₖ = Σ_{i,j} (A⁻¹)ᵢⱼ ∂³(−log L)/∂xᵢ∂xⱼ∂xₖ.
+// Every stage's linear predictor is aᵀx with a = (1, 0) alone and (1, 1)
+// with support, and the third derivative of softplus is p(1−p)(1−2p), so
+// v = c₁(A⁻¹)₀₀·(1, 0) + c₂·(aᵀA⁻¹a)·(1, 1) with cₛ the sum of
+// p(1−p)(1−2p) over the learner's stage-s rows. h is the likelihood Hessian
+// (θθ, θε, εε). The binary likelihood skews a learner's posterior, and the
+// population mean must be the mean of posterior means, not modes: with
+// modes the fit puts μ_ε a few hundredths of a logit low (docs/models.md).
+func skewShift(h [3]float64, c [2]float64, prec [2][2]float64) [2]float64 {
+	a := [2][2]float64{{h[0] + prec[0][0], h[1] + prec[0][1]}, {h[1] + prec[1][0], h[2] + prec[1][1]}}
+	s := inverse2(a)
+	v0 := c[0]*s[0][0] + c[1]*(s[0][0]+2*s[0][1]+s[1][1])
+	v1 := c[1] * (s[0][0] + 2*s[0][1] + s[1][1])
+	return [2]float64{-0.5 * (s[0][0]*v0 + s[0][1]*v1), -0.5 * (s[1][0]*v0 + s[1][1]*v1)}
+}
+
 // skillMeans returns the prior means (β̄, δ̄) of an item with skills sk.
 func skillMeans(x []float64, lay layout, sk []int32) (b, d float64) {
 	if len(sk) == 0 {
@@ -341,6 +379,37 @@ func (o *objective) mask(g []float64) {
 	if !o.cfg.Recency { // the recency features are zero; keep their rates at 0 too
 		for i := lay.skillRates; i < lay.mean; i += nFeatures {
 			clear(g[i+3 : i+nFeatures])
+		}
+	}
+}
+
+// centre projects v onto the directions that keep the item effects centred:
+// over the items with attempts, the mean of the difficulties b_j and the
+// mean of the support effects d_j stay 0 (docs/models.md, "Scale"). Without
+// the constraint the likelihood cannot tell μ_ε from a shift of every d_j
+// (nor μ_θ from a shift of every b_j); only the weak skill-mean prior would
+// decide, and L-BFGS settles such a flat direction last. The fit starts at
+// b = d = 0 and every step is projected, so the constraint holds throughout.
+func (o *objective) centre(v []float64) {
+	lay, d := o.lay, o.d
+	var sb, sd float64
+	n := 0
+	for j := 0; j < d.nItems; j++ {
+		if d.itemRows[j] > 0 {
+			sb += v[lay.items+2*j]
+			sd += v[lay.items+2*j+1]
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	sb /= float64(n)
+	sd /= float64(n)
+	for j := 0; j < d.nItems; j++ {
+		if d.itemRows[j] > 0 {
+			v[lay.items+2*j] -= sb
+			v[lay.items+2*j+1] -= sd
 		}
 	}
 }

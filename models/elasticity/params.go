@@ -50,6 +50,10 @@ type Params struct {
 	// skill means: the extra uncertainty of an unseen item.
 	ItemSD    float64 `json:"item_sd"`
 	SupportSD float64 `json:"support_sd"`
+
+	// Fit says how the fit that produced these parameters ended (nil for
+	// parameters written before it was recorded, or built by hand).
+	Fit *FitReport `json:"fit,omitempty"`
 }
 
 // check reports parameters whose shapes disagree or whose covariance is not

@@ -38,6 +38,8 @@ type Posterior struct {
 	// ZPDWidth is the elasticity in difficulty units: PointOfDifficulty −
 	// ZADEdge.
 	ZPDWidth Estimate `json:"zpd_width"`
+
+	mode [2]float64 // the posterior mode of (θ, ε)
 }
 
 // Zone places an item relative to a learner's ZPD.
@@ -104,8 +106,9 @@ func (s *Scorer) Model() *Model { return s.m }
 // practice counts, so Readiness afterwards forecasts the next attempt.
 func (s *Scorer) Score(h *History) Posterior {
 	s.prepare(h)
-	x, cov := s.newton()
+	mode, x, cov := s.newton()
 	s.post = s.derive(x, cov, len(h.Steps))
+	s.post.mode = mode
 	return s.post
 }
 
@@ -154,16 +157,16 @@ func (m *Model) ItemParams(j int32, skills []int32) (b, d float64) {
 }
 
 // newton maximises the log posterior of (θ, ε) by Newton's method and
-// returns the mode and the inverse negative Hessian there (the Laplace
-// covariance). The log posterior is concave, so Newton converges; steps are
+// returns the mode, the posterior mean (the mode plus skewShift) and the
+// inverse negative Hessian at the mode (the Laplace covariance). The log posterior is concave, so Newton converges; steps are
 // capped so a long run of successes cannot overshoot.
-func (s *Scorer) newton() (x [2]float64, cov [2][2]float64) {
+func (s *Scorer) newton() (x, mean [2]float64, cov [2][2]float64) {
 	mu, prec := s.m.p.Mean, s.m.prec
 	x = mu
 	var h [2][2]float64
 	for it := 0; it < s.m.p.Config.NewtonSteps; it++ {
 		var g [2]float64
-		g, h = s.gradHess(x)
+		g, h, _ = s.gradHess(x)
 		g[0] -= prec[0][0]*(x[0]-mu[0]) + prec[0][1]*(x[1]-mu[1])
 		g[1] -= prec[1][0]*(x[0]-mu[0]) + prec[1][1]*(x[1]-mu[1])
 		h[0][0] += prec[0][0]
@@ -182,14 +185,15 @@ func (s *Scorer) newton() (x [2]float64, cov [2][2]float64) {
 			break
 		}
 	}
-	_, h = s.gradHess(x)
+	_, h, c := s.gradHess(x)
+	k := skewShift([3]float64{h[0][0], h[0][1], h[1][1]}, c, prec)
 	h[0][0] += prec[0][0]
 	h[0][1] += prec[0][1]
 	h[1][0] += prec[1][0]
 	h[1][1] += prec[1][1]
 	det := h[0][0]*h[1][1] - h[0][1]*h[1][0]
 	cov = [2][2]float64{{h[1][1] / det, -h[0][1] / det}, {-h[1][0] / det, h[0][0] / det}}
-	return x, cov
+	return x, [2]float64{x[0] + k[0], x[1] + k[1]}, cov
 }
 
 const (
@@ -198,11 +202,13 @@ const (
 )
 
 // gradHess returns the gradient and negative Hessian of the history's log
-// likelihood at x = (θ, ε).
-func (s *Scorer) gradHess(x [2]float64) (g [2]float64, h [2][2]float64) {
+// likelihood at x = (θ, ε), and the sums by stage of its third derivatives
+// that skewShift needs.
+func (s *Scorer) gradHess(x [2]float64) (g [2]float64, h [2][2]float64, c [2]float64) {
 	for t, o := range s.out {
 		p1 := sigmoid(x[0] + s.o1[t])
 		w1 := p1 * (1 - p1)
+		c[0] += w1 * (1 - 2*p1)
 		if o == IndependentSuccess {
 			g[0] += 1 - p1
 			h[0][0] += w1
@@ -211,6 +217,7 @@ func (s *Scorer) gradHess(x [2]float64) (g [2]float64, h [2][2]float64) {
 		g[0] -= p1
 		p2 := sigmoid(x[0] + x[1] + s.o2[t])
 		w2 := p2 * (1 - p2)
+		c[1] += w2 * (1 - 2*p2)
 		r2 := -p2
 		if o == SupportedSuccess {
 			r2 = 1 - p2
@@ -222,7 +229,7 @@ func (s *Scorer) gradHess(x [2]float64) (g [2]float64, h [2][2]float64) {
 		h[1][1] += w2
 	}
 	h[1][0] = h[0][1]
-	return g, h
+	return g, h, c
 }
 
 // derive turns the mode and covariance into the learner's summary.

@@ -91,8 +91,8 @@ func TestPosteriorMode(t *testing.T) {
 	}
 	s := NewScorer(m)
 	post := s.Score(&h)
-	x := [2]float64{post.Ability.Value, post.Elasticity.Value}
-	g, _ := s.gradHess(x)
+	x := post.mode
+	g, _, _ := s.gradHess(x)
 	mu, prec := m.p.Mean, m.prec
 	g[0] -= prec[0][0]*(x[0]-mu[0]) + prec[0][1]*(x[1]-mu[1])
 	g[1] -= prec[1][0]*(x[0]-mu[0]) + prec[1][1]*(x[1]-mu[1])

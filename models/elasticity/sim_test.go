@@ -19,7 +19,10 @@ type simConfig struct {
 	ThetaSD, EpsMean  float64
 	EpsSD, Corr       float64
 	ItemSD            float64
-	Gamma             [3]float64 // by Outcome: failed, supported, independent
+	// SupportSD is the SD of the items' support effects d_j (0: support
+	// helps every item alike).
+	SupportSD float64
+	Gamma     [3]float64 // by Outcome: failed, supported, independent
 }
 
 func defaultSim() simConfig {
@@ -31,6 +34,7 @@ func defaultSim() simConfig {
 type simTruth struct {
 	Theta, Eps []float64 // by learner index (= log learner index)
 	B          []float64 // by item index (= log item index, items interned in order)
+	D          []float64 // item support effects, by item index
 }
 
 func simulate(c simConfig) (*datasets.Log, *simTruth) {
@@ -51,6 +55,14 @@ func simulate(c simConfig) (*datasets.Log, *simTruth) {
 			m = (m + skillMean[k2]) / 2
 		}
 		tr.B = append(tr.B, m+c.ItemSD*rng.NormFloat64())
+	}
+	// drawn after the items so that SupportSD = 0 leaves every other draw as it was
+	for range c.Items {
+		d := 0.0
+		if c.SupportSD > 0 {
+			d = c.SupportSD * rng.NormFloat64()
+		}
+		tr.D = append(tr.D, d)
 	}
 	log := datasets.NewLog()
 	for j := range c.Items { // intern items in index order
@@ -77,7 +89,7 @@ func simulate(c simConfig) (*datasets.Log, *simTruth) {
 			gain /= float64(len(itemSkills[j]))
 			eta := th + gain - tr.B[j]
 			a.Independent = rng.Float64() < sigmoid(eta)
-			a.Supported = a.Independent || rng.Float64() < sigmoid(eta+ep)
+			a.Supported = a.Independent || rng.Float64() < sigmoid(eta+ep+tr.D[j])
 			o := OutcomeOf(a.Independent, a.Supported)
 			for _, k := range itemSkills[j] {
 				learned[k] += c.Gamma[o]

@@ -120,7 +120,7 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 
 // ReportFile is the name of the HTML report train writes in the artifact
 // directory.
-const ReportFile = "report.html"
+const ReportFile = artifact.ReportFile
 
 // writeReport renders the report beside the saved model, reusing the
 // leaderboard train already computed.

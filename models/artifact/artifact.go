@@ -4,9 +4,12 @@
 //	params         the family's parameters, as Model.MarshalParams writes them
 //	metadata.json  Metadata: versions, family, config, data fingerprint, counts, metrics
 //	summary.txt    a human-readable summary
+//	report.html    optionally, the report zpd train renders beside the model
 //
 // A directory is written next to its final path and renamed into place, so a
-// reader sees the old artifact or the complete new one, never a mix.
+// reader sees the old artifact or the complete new one, never a mix. Save
+// replaces only an artifact: a directory holding anything else is refused,
+// so a mistyped path never deletes a user's files.
 package artifact
 
 import (
@@ -17,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/zpd-project/zpd/models"
@@ -31,7 +35,12 @@ const (
 	ParamsFile   = "params"
 	MetadataFile = "metadata.json"
 	SummaryFile  = "summary.txt"
+	ReportFile   = "report.html"
 )
+
+// ownFiles are the names Save and zpd train write in an artifact
+// directory; an existing directory holding any other name is not replaced.
+var ownFiles = []string{ParamsFile, MetadataFile, SummaryFile, ReportFile}
 
 // Counts describes the training data.
 type Counts struct {
@@ -130,6 +139,10 @@ func writeDirAtomic(dir string, files map[string][]byte) (err error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("save %s: %w", dir, err)
 	}
+	// Checked before anything is written, so a refused save leaves no trace.
+	if _, err := replaceable(dir); err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("save %s: %w", dir, err)
@@ -148,13 +161,13 @@ func writeDirAtomic(dir string, files map[string][]byte) (err error) {
 		return fmt.Errorf("save %s: %w", dir, err)
 	}
 	old := ""
-	if _, statErr := os.Stat(dir); statErr == nil {
+	if exists, err := replaceable(dir); err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	} else if exists {
 		old = tmp + ".old"
 		if err := os.Rename(dir, old); err != nil {
 			return fmt.Errorf("save %s: move old artifact aside: %w", dir, err)
 		}
-	} else if !errors.Is(statErr, os.ErrNotExist) {
-		return fmt.Errorf("save %s: %w", dir, statErr)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		if old != "" {
@@ -166,6 +179,40 @@ func writeDirAtomic(dir string, files map[string][]byte) (err error) {
 		os.RemoveAll(old)
 	}
 	return nil
+}
+
+// replaceable reports whether dir exists, and fails unless it is absent, an
+// empty directory, or an artifact (its metadata.json names a format version
+// and a family) holding only files an artifact holds.
+func replaceable(dir string) (exists bool, err error) {
+	info, err := os.Lstat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !info.IsDir() {
+		return true, errors.New("it exists and is not a directory; zpd replaces only a model artifact it wrote")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return true, err
+	}
+	if len(entries) == 0 {
+		return true, nil
+	}
+	var meta Metadata
+	raw, err := os.ReadFile(filepath.Join(dir, MetadataFile))
+	if err != nil || json.Unmarshal(raw, &meta) != nil || meta.FormatVersion < 1 || meta.Family == "" {
+		return true, errors.New("it is not a zpd model artifact (no zpd metadata.json) and not empty; refusing to replace it: choose a new or empty directory")
+	}
+	for _, e := range entries {
+		if !slices.Contains(ownFiles, e.Name()) || !e.Type().IsRegular() {
+			return true, fmt.Errorf("the artifact also holds %s, which zpd did not write; refusing to replace it: move that away or choose another directory", e.Name())
+		}
+	}
+	return true, nil
 }
 
 func writeSynced(path string, data []byte) error {

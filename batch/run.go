@@ -147,6 +147,9 @@ func newRun(cfg Config, opts Options) (*run, error) {
 		return nil, fmt.Errorf("score: %w", err)
 	}
 	r.key.Parts = planParts(r.rows, cfg.Shard, cfg.MemoryBudget)
+	if err := checkParts(r.key.Parts, r.rows); err != nil {
+		return nil, fmt.Errorf("score: %s: %w", cfg.In, err)
+	}
 	return r, nil
 }
 

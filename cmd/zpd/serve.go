@@ -27,7 +27,8 @@ SIGTERM drains in-flight requests and exits. Logs are JSON lines on stderr.`,
 		Example: `  ZPD_SERVE_API_KEYS=secret zpd serve --model models/as2009 --addr :8080
   zpd serve --config configs/serve.yaml --model models/sim
   zpd serve --model models/sim --insecure   # local experiments only`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{drainsAnnotation: "shutdown_timeout"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := serve.DefaultConfig()
 			if err := loadConfig(cmd, "serve", &cfg); err != nil {

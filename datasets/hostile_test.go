@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,17 @@ func hostileFiles(t *testing.T) map[string][]byte {
 			for _, c := range rg.Columns {
 				c.MetaData.NumValues += extra
 			}
+		}),
+		// The schema's root claims 2^31-1 (and 2^30) children where the
+		// footer lists a handful: arrow-go's schema conversion allocates
+		// by the claim.
+		"schema-children-2e31.parquet": withFooter(t, pq, func(md *metadata.FileMetaData) {
+			n := int32(math.MaxInt32)
+			md.FileMetaData.Schema[0].NumChildren = &n
+		}),
+		"schema-children-2e30.parquet": withFooter(t, pq, func(md *metadata.FileMetaData) {
+			n := int32(1 << 30)
+			md.FileMetaData.Schema[0].NumChildren = &n
 		}),
 	}
 	return files

@@ -82,6 +82,9 @@ func openSource(f logFile, opts ReadOptions) (s *source, err error) {
 // openParquet opens the file as Parquet, with string id and group columns
 // read as dictionaries.
 func (s *source) openParquet() error {
+	if err := CheckParquetFooter(s.os, s.size); err != nil {
+		return err
+	}
 	props := parquet.NewReaderProperties(s.mem)
 	// Column chunks are read through a 1 MiB buffer rather than whole:
 	// a whole chunk is a fresh zeroed buffer per column, which cost more

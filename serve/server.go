@@ -65,6 +65,7 @@ type Server struct {
 	scratch  sync.Pool // *scratch of single-learner requests
 	bulk     sync.Pool // *scratch of batch and v2 requests, kept apart so single requests stay small
 	chunks   sync.Pool // *[]byte: batch output per chunk of learners
+	batches  *batchGate
 }
 
 // New checks cfg, loads the model in cfg.Model and builds the routes. It
@@ -81,6 +82,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		build:    opts.BuildVersion,
 		metrics:  newMetrics(),
 		ids:      newRequestIDs(),
+		batches:  newBatchGate(cfg),
 		defaults: options{Recommendations: cfg.Recommendations, MasteryCheckEvery: cfg.MasteryCheckEvery, Served: 0},
 	}
 	if s.log == nil {
@@ -236,7 +238,7 @@ func (s *Server) routes() *gin.Engine {
 
 	v1 := e.Group("/v1", scoring)
 	v1.POST("/score", s.handleScore)
-	v1.POST("/score/batch", s.handleBatch)
+	v1.POST("/score/batch", s.admitBatch, s.handleBatch)
 	v1.GET("/model", s.handleModel)
 
 	e.GET("/v2/health/live", s.handleLive)
@@ -245,7 +247,7 @@ func (s *Server) routes() *gin.Engine {
 	e.GET("/v2", s.handleV2Server)
 	v2 := e.Group("/v2/models", scoring)
 	v2.GET("/:name", s.handleV2Model)
-	v2.POST("/:name/infer", s.handleV2Infer)
+	v2.POST("/:name/infer", s.admitBatch, s.handleV2Infer)
 
 	e.POST("/admin/reload", admin, s.handleReload)
 	return e

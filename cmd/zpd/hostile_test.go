@@ -64,4 +64,3 @@ func runWithin(t *testing.T, d time.Duration, args ...string) (int, string) {
 		return 0, ""
 	}
 }
-

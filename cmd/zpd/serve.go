@@ -47,6 +47,8 @@ SIGTERM drains in-flight requests and exits. Logs are JSON lines on stderr.`,
 	f.StringSlice("admin-keys", nil, "admin keys for /admin routes; prefer ZPD_SERVE_ADMIN_KEYS or the config file")
 	f.Int64("max-body-bytes", d.MaxBodyBytes, "largest request body on /v1/score")
 	f.Int64("max-batch-body-bytes", d.MaxBatchBodyBytes, "largest request body on /v1/score/batch and /v2 inference")
+	f.Int64("max-batch-bytes-in-flight", d.MaxBatchBytesInFlight, "batch body bytes read and scored at once; more wait, then get 503 (docs/serve.md, Memory)")
+	f.Duration("batch-queue-timeout", d.BatchQueueTimeout, "longest a batch waits for room before 503 with Retry-After")
 	f.Int("max-attempts", d.MaxAttempts, "most attempts per learner")
 	f.Int("max-candidates", d.MaxCandidates, "most candidate items per learner")
 	f.Int("max-batch-learners", d.MaxBatchLearners, "most learners per batch")

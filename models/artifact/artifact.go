@@ -182,8 +182,7 @@ func writeDirAtomic(dir string, files map[string][]byte) (err error) {
 }
 
 // replaceable reports whether dir exists, and fails unless it is absent, an
-// empty directory, or an artifact (its metadata.json names a format version
-// and a family) holding only files an artifact holds.
+// empty directory, or an artifact holding only files an artifact holds.
 func replaceable(dir string) (exists bool, err error) {
 	info, err := os.Lstat(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -202,9 +201,13 @@ func replaceable(dir string) (exists bool, err error) {
 	if len(entries) == 0 {
 		return true, nil
 	}
+	// An artifact is recognised by its zpd metadata, or, damaged, by its
+	// params and metadata.json together (so that a broken artifact can be
+	// replaced by a good one).
 	var meta Metadata
 	raw, err := os.ReadFile(filepath.Join(dir, MetadataFile))
-	if err != nil || json.Unmarshal(raw, &meta) != nil || meta.FormatVersion < 1 || meta.Family == "" {
+	ours := err == nil && json.Unmarshal(raw, &meta) == nil && meta.FormatVersion >= 1 && meta.Family != ""
+	if _, perr := os.Lstat(filepath.Join(dir, ParamsFile)); !ours && (err != nil || perr != nil) {
 		return true, errors.New("it is not a zpd model artifact (no zpd metadata.json) and not empty; refusing to replace it: choose a new or empty directory")
 	}
 	for _, e := range entries {

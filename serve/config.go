@@ -61,6 +61,12 @@ type Config struct {
 	Recommendations   int `json:"recommendations"`
 	MasteryCheckEvery int `json:"mastery_check_every"`
 
+	// TrustedProxies are the addresses or CIDR ranges of the proxies (load
+	// balancers) whose X-Forwarded-For and X-Real-IP headers name the
+	// client in the access log. None by default: the peer's address is
+	// logged, and a client cannot forge it with a header.
+	TrustedProxies []string `json:"trusted_proxies"`
+
 	// AccessLog logs every request (one JSON line); errors are logged
 	// either way.
 	AccessLog bool `json:"access_log"`

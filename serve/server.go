@@ -97,7 +97,9 @@ func New(cfg Config, opts Options) (*Server, error) {
 	}
 	s.model.Store(l)
 	s.metrics.setModel(l)
-	s.engine = s.routes()
+	if s.engine, err = s.routes(); err != nil {
+		return nil, err
+	}
 	if cfg.Insecure && len(newKeyring(cfg.APIKeys, cfg.AdminKeys)) == 0 {
 		s.log.Warn("serving WITHOUT authentication (--insecure): every route, /admin included, is open")
 	}
@@ -214,10 +216,18 @@ func NewLogger(cfg Config, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), nil
 }
 
-func (s *Server) routes() *gin.Engine {
+func (s *Server) routes() (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	// nil trusts no proxy: ClientIP is the peer unless one is configured.
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("serve: trusted_proxies: %w", err)
+	}
 	e.HandleMethodNotAllowed = true
+	// No redirects: a trailing slash gets a JSON 404 rather than an empty
+	// 301/307 that a client may or may not follow with its POST body.
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
 	e.Use(s.observe, gin.CustomRecoveryWithWriter(discard{}, s.recovery))
 	e.NoRoute(func(c *gin.Context) {
@@ -250,7 +260,7 @@ func (s *Server) routes() *gin.Engine {
 	v2.POST("/:name/infer", s.admitBatch, s.handleV2Infer)
 
 	e.POST("/admin/reload", admin, s.handleReload)
-	return e
+	return e, nil
 }
 
 type discard struct{}

@@ -71,9 +71,10 @@ type Artifact struct {
 	Metadata Metadata
 }
 
-// Save writes m and meta to dir atomically. meta.Family, ParamsSHA256 and
-// FormatVersion are filled in; ModelVersion defaults to the family name and
-// the first 12 hex digits of the parameters' SHA-256.
+// Save writes m and meta to dir atomically. meta.Family, ParamsSHA256,
+// FormatVersion and ModelVersion are filled in: the version is the family
+// name and the first 12 hex digits of the parameters' SHA-256, so that a
+// changed model never carries an old version.
 func Save(dir string, m models.Model, meta Metadata, summary string) error {
 	params, err := m.MarshalParams()
 	if err != nil {
@@ -83,9 +84,7 @@ func Save(dir string, m models.Model, meta Metadata, summary string) error {
 	meta.FormatVersion = FormatVersion
 	meta.Family = m.Family()
 	meta.ParamsSHA256 = hex.EncodeToString(sum[:])
-	if meta.ModelVersion == "" {
-		meta.ModelVersion = m.Family() + "-" + meta.ParamsSHA256[:12]
-	}
+	meta.ModelVersion = modelVersion(meta.Family, meta.ParamsSHA256)
 	metaJSON, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save %s: metadata: %w", dir, err)
@@ -120,6 +119,9 @@ func Load(dir string, lookup func(family string) (models.Family, error)) (*Artif
 	if sum := sha256.Sum256(params); hex.EncodeToString(sum[:]) != meta.ParamsSHA256 {
 		return nil, fmt.Errorf("load model %s: %s does not match the checksum in %s", dir, ParamsFile, MetadataFile)
 	}
+	if want := modelVersion(meta.Family, meta.ParamsSHA256); meta.ModelVersion != want {
+		return nil, fmt.Errorf("load model %s: model_version %q in %s does not match its parameters (%s)", dir, meta.ModelVersion, MetadataFile, want)
+	}
 	fam, err := lookup(meta.Family)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
@@ -129,6 +131,11 @@ func Load(dir string, lookup func(family string) (models.Family, error)) (*Artif
 		return nil, fmt.Errorf("load model %s: %s: %w", dir, ParamsFile, err)
 	}
 	return &Artifact{Model: m, Metadata: meta}, nil
+}
+
+// modelVersion names a model by its family and parameters.
+func modelVersion(family, paramsSHA256 string) string {
+	return family + "-" + paramsSHA256[:min(12, len(paramsSHA256))]
 }
 
 // writeDirAtomic writes files into a fresh sibling directory, syncs them and

@@ -207,3 +207,26 @@ func write(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// model_version is derived from the parameters' checksum: a caller cannot
+// give a changed model an old version, and an artifact whose recorded
+// version disagrees with its parameters is refused (issue 16 item 9).
+func TestModelVersionIsTheParamsChecksum(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "model")
+	if err := Save(dir, constModel{"0.25"}, Metadata{ModelVersion: "v1-from-last-week"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Load(dir, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "const-" + a.Metadata.ParamsSHA256[:12]; a.Metadata.ModelVersion != want {
+		t.Errorf("model version %q, want %q", a.Metadata.ModelVersion, want)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, MetadataFile))
+	forged := strings.Replace(string(raw), a.Metadata.ModelVersion, "const-000000000000", 1)
+	write(t, filepath.Join(dir, MetadataFile), forged)
+	if _, err := Load(dir, lookup); err == nil || !strings.Contains(err.Error(), "model_version") {
+		t.Errorf("Load of a forged model_version: %v", err)
+	}
+}

@@ -160,6 +160,11 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	if m, ok := loadManifest(out, &r.key); ok {
 		return &Result{Manifest: m, PartsReused: r.key.Parts}, nil
 	}
+	for _, dir := range []string{LearnersDir, ReadinessDir, ReceiptsDir} {
+		if err := refuseSymlink(filepath.Join(out, dir)); err != nil {
+			return nil, err
+		}
+	}
 	for _, dir := range r.dirs() {
 		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
 			return nil, err
@@ -190,6 +195,17 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	}
 	res.Manifest, res.AttemptsRead = &r.manifest, r.read
 	return res, nil
+}
+
+// refuseSymlink fails when path is a symbolic link: score writes, and
+// removes stale files of its own naming, only inside --out, never in a
+// folder a link leads elsewhere.
+func refuseSymlink(path string) error {
+	info, err := os.Lstat(path)
+	if err == nil && info.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symlink: score writes and removes files only inside --out; replace it with a directory", path)
+	}
+	return nil
 }
 
 func (r *run) dirs() []string {

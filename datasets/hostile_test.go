@@ -54,6 +54,22 @@ func hostileFiles(t *testing.T) map[string][]byte {
 			md.FileMetaData.Schema[0].NumChildren = &n
 		}),
 	}
+	// Well-formed logs that break a fatal rule in one row (row 5).
+	for name, edit := range map[string]func(*Attempt){
+		"invalid-negative-hints.parquet":      func(a *Attempt) { a.HintsUsed = -3 },
+		"invalid-infinite-difficulty.parquet": func(a *Attempt) { a.Difficulty = math.Inf(1) },
+		"invalid-empty-learner.parquet":       func(a *Attempt) { a.Learner = "" },
+	} {
+		as := synthAttempts(100, 5, 1)
+		edit(&as[5])
+		path := filepath.Join(t.TempDir(), name)
+		writeAttempts(t, path, WriteOptions{Groups: []string{"g"}, RowGroupRows: 40}, as)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = b
+	}
 	return files
 }
 

@@ -32,7 +32,7 @@ func edgeAttempts() []Attempt {
 	c.HintsUsed, c.HintsAvailable, c.Retries = 3, 3, 7
 	c.Scaffolded, c.AnswerGiven = true, true
 	c.ResponseMS, c.Difficulty = 1e9, 1e300 // an infinite difficulty is a fatal problem
-	c.Groups = []string{"school B"} // shorter than the groups: rest unknown
+	c.Groups = []string{"school B"}         // shorter than the groups: rest unknown
 	return []Attempt{a, b, c}
 }
 

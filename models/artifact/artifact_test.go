@@ -102,8 +102,12 @@ func TestLoadRejectsDamage(t *testing.T) {
 			if err := Save(dir, constModel{"0.3"}, Metadata{}, ""); err != nil {
 				t.Fatal(err)
 			}
-			tt.damage(dir)
-			_, err := Load(dir, lookup)
+			version, err := Resolve(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.damage(version)
+			_, err = Load(dir, lookup)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), dir) {
 				t.Fatalf("Load error = %v, want one naming %s and %q", err, dir, tt.want)
 			}

@@ -52,35 +52,37 @@ func TestLongCommandsStopOnSignal(t *testing.T) {
 		"score":    {"score", "--progress=false", "--memory-budget", "170MB", "--model", model, "--in", log, "--out", filepath.Join(dir, "scores")},
 	}
 	for name, args := range commands {
-		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-			for _, after := range []time.Duration{300 * time.Millisecond, 1500 * time.Millisecond} {
-				t.Run(name+"/"+sig.String()+"/"+after.String(), func(t *testing.T) {
-					cmd, stderr := zpdProcess(t, args...)
-					exited := make(chan error, 1)
-					go func() { exited <- cmd.Wait() }()
-					select {
-					case err := <-exited:
-						t.Skipf("finished in under %s (%v): nothing to interrupt", after, err)
-					case <-time.After(after):
+		for _, at := range []struct {
+			sig   syscall.Signal
+			after time.Duration
+		}{{syscall.SIGINT, 300 * time.Millisecond}, {syscall.SIGTERM, 1500 * time.Millisecond}} {
+			sig, after := at.sig, at.after
+			t.Run(name+"/"+sig.String()+"/"+after.String(), func(t *testing.T) {
+				cmd, stderr := zpdProcess(t, args...)
+				exited := make(chan error, 1)
+				go func() { exited <- cmd.Wait() }()
+				select {
+				case err := <-exited:
+					t.Skipf("finished in under %s (%v): nothing to interrupt", after, err)
+				case <-time.After(after):
+				}
+				cmd.Process.Signal(sig)
+				sent := time.Now()
+				select {
+				case err := <-exited:
+					// Exit 0 means the work finished as the signal came.
+					if took := time.Since(sent); took > time.Second {
+						t.Errorf("took %s to stop after %s", took, sig)
 					}
-					cmd.Process.Signal(sig)
-					sent := time.Now()
-					select {
-					case err := <-exited:
-						// Exit 0 means the work finished as the signal came.
-						if took := time.Since(sent); took > time.Second {
-							t.Errorf("took %s to stop after %s", took, sig)
-						}
-						if err != nil && !strings.Contains(stderr.String(), "zpd: ") {
-							t.Errorf("stopped (%v) without saying why: stderr %q", err, stderr.String())
-						}
-					case <-time.After(5 * time.Second):
-						cmd.Process.Kill()
-						<-exited
-						t.Fatalf("still running 5s after %s", sig)
+					if err != nil && !strings.Contains(stderr.String(), "zpd: ") {
+						t.Errorf("stopped (%v) without saying why: stderr %q", err, stderr.String())
 					}
-				})
-			}
+				case <-time.After(5 * time.Second):
+					cmd.Process.Kill()
+					<-exited
+					t.Fatalf("still running 5s after %s", sig)
+				}
+			})
 		}
 	}
 }

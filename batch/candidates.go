@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
 
@@ -82,6 +83,9 @@ func textItems(raw []byte) (ids []string, lines []int) {
 
 // parquetItems returns the item_id column of a Parquet file.
 func parquetItems(raw []byte) ([]string, error) {
+	if err := datasets.CheckParquetFooter(bytes.NewReader(raw), int64(len(raw))); err != nil {
+		return nil, err
+	}
 	pf, err := file.NewParquetReader(bytes.NewReader(raw))
 	if err != nil {
 		return nil, err

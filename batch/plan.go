@@ -2,12 +2,6 @@ package batch
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-
-	"github.com/apache/arrow-go/v18/parquet/file"
 
 	"github.com/zpd-project/zpd/datasets"
 )
@@ -28,55 +22,20 @@ const (
 const MinMemoryBudget = 2 * reserveBytes
 
 // estimateRows returns the number of attempts in the log at path: exact
-// for Parquet (from the file footers), and for Arrow IPC files an upper
-// estimate of one attempt per 4 bytes, so that a part is never planned
-// larger than the budget allows.
+// for Parquet (from the file footers, which datasets.CountRows checks
+// against their column chunks), and for Arrow IPC files an upper estimate
+// of one attempt per 4 bytes, so that a part is never planned larger than
+// the budget allows.
 func estimateRows(path string) (int64, error) {
-	var rows int64
-	add := func(p string) error {
-		format, err := datasets.FormatOf(p)
-		if err != nil {
-			return nil // not a log file; the Reader skips it too
-		}
-		if format != datasets.FormatParquet {
-			info, err := os.Stat(p)
-			if err != nil {
-				return err
-			}
-			rows += info.Size()/4 + 1
-			return nil
-		}
-		pf, err := file.OpenParquetFile(p, false)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		rows += pf.NumRows()
-		return pf.Close()
-	}
-	info, err := os.Stat(path)
+	c, err := datasets.CountRows(path)
 	if err != nil {
 		return 0, err
 	}
-	if !info.IsDir() {
-		return rows, add(path)
+	rows := c.Rows
+	if c.UncountedBytes > 0 {
+		rows += c.UncountedBytes/4 + 1
 	}
-	// Walk as the Reader does: hidden and _-prefixed names are skipped.
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p != path && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		return add(p)
-	})
-	return rows, err
+	return rows, nil
 }
 
 // maxPartAttempts caps a part's size whatever the budget. Scoring through
@@ -94,6 +53,19 @@ func planParts(rows int64, shard Shard, budget int64) int {
 	perPart := min((budget-reserveBytes)*9/10/bytesPerAttempt, maxPartAttempts)
 	shardRows := (rows + int64(shard.Count) - 1) / int64(shard.Count)
 	return int(max(1, (shardRows+perPart-1)/perPart))
+}
+
+// maxParts bounds a shard's parts: spilling keeps one file open per part.
+// At maxPartAttempts each that is 8.6 billion attempts per shard.
+const maxParts = 1 << 12
+
+// checkParts fails when a shard needs more than maxParts parts, rather
+// than opening that many files or planning from a count no log can hold.
+func checkParts(parts int, rows int64) error {
+	if parts > maxParts {
+		return fmt.Errorf("the log records %d attempts, which need %d parts at this memory budget, more than the %d one run holds: score it in shards (--shard) or raise the memory budget", rows, parts, maxParts)
+	}
+	return nil
 }
 
 // spillBuffer returns the write buffer size per spill file.

@@ -147,6 +147,9 @@ func newRun(cfg Config, opts Options) (*run, error) {
 		return nil, fmt.Errorf("score: %w", err)
 	}
 	r.key.Parts = planParts(r.rows, cfg.Shard, cfg.MemoryBudget)
+	if err := checkParts(r.key.Parts, r.rows); err != nil {
+		return nil, fmt.Errorf("score: %s: %w", cfg.In, err)
+	}
 	return r, nil
 }
 
@@ -156,6 +159,11 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	r.manifest = Manifest{RunKey: r.key, Input: r.cfg.In, Candidates: r.cfg.Candidates, CandidateItems: len(r.cands), BuildVersion: r.opts.BuildVersion}
 	if m, ok := loadManifest(out, &r.key); ok {
 		return &Result{Manifest: m, PartsReused: r.key.Parts}, nil
+	}
+	for _, dir := range []string{LearnersDir, ReadinessDir, ReceiptsDir} {
+		if err := refuseSymlink(filepath.Join(out, dir)); err != nil {
+			return nil, err
+		}
 	}
 	for _, dir := range r.dirs() {
 		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
@@ -187,6 +195,17 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	}
 	res.Manifest, res.AttemptsRead = &r.manifest, r.read
 	return res, nil
+}
+
+// refuseSymlink fails when path is a symbolic link: score writes, and
+// removes stale files of its own naming, only inside --out, never in a
+// folder a link leads elsewhere.
+func refuseSymlink(path string) error {
+	info, err := os.Lstat(path)
+	if err == nil && info.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%s is a symlink: score writes and removes files only inside --out; replace it with a directory", path)
+	}
+	return nil
 }
 
 func (r *run) dirs() []string {

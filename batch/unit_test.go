@@ -114,6 +114,19 @@ func TestPlanPartsFitBudget(t *testing.T) {
 	}
 }
 
+// A log claiming more attempts than a run can part is refused up front.
+func TestCheckPartsBoundsThePlan(t *testing.T) {
+	for _, tt := range []struct {
+		rows int64
+		ok   bool
+	}{{1_000_000_000, true}, {8_000_000_000, true}, {1 << 40, false}, {1 << 62, false}} {
+		err := checkParts(planParts(tt.rows, Shard{0, 1}, 1<<30), tt.rows)
+		if (err == nil) != tt.ok {
+			t.Errorf("%d rows: error %v, want ok=%v", tt.rows, err, tt.ok)
+		}
+	}
+}
+
 // TestSpillRoundTrip decodes encoded rows through a reader that returns a
 // few bytes at a time and rows longer than the read chunk.
 func TestSpillRoundTrip(t *testing.T) {

@@ -9,10 +9,22 @@ import (
 // FuzzValidate feeds arbitrary bytes, as a Parquet and as an Arrow IPC
 // file, to Validate, ReadLog and the Reader: each must return (a report or
 // an error), never panic or exhaust memory. The seed corpus under
-// testdata/fuzz/FuzzValidate holds small valid and damaged files.
+// testdata/fuzz/FuzzValidate holds small valid and damaged files; the
+// hostile files of testdata/hostile (TestHostileFiles) are seeds too.
 func FuzzValidate(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("PAR1PAR1"))
+	hostile, err := filepath.Glob(filepath.Join(hostileDir, "*"))
+	if err != nil || len(hostile) == 0 {
+		f.Fatalf("no seeds in %s (%v)", hostileDir, err)
+	}
+	for _, path := range hostile {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		for _, ext := range []string{".parquet", ".arrow"} {

@@ -151,7 +151,11 @@ func (r *Reader) openNext() bool {
 	r.report.Files++
 	r.sink = newSink(f.path, r.opts.maxProblems())
 	r.fileRow = 0
-	src, err := openSource(f, r.opts.withRequired())
+	// Every canonical column is decoded, whatever opts.Columns asks for,
+	// so that a file breaking a fatal rule in a column the caller does not
+	// read (negative hints_used for zpd score) is refused here as
+	// Validate, ReadLog and train refuse it: one verdict in every command.
+	src, err := openSource(f, r.opts.withCanonical())
 	if err != nil {
 		r.fail(err)
 		return true

@@ -3,6 +3,7 @@ package datasets
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // DefaultBatchSize is the rows per record batch readers use when
@@ -53,6 +54,22 @@ func (o ReadOptions) withRequired() ReadOptions {
 		}
 		if !found {
 			cols = append(cols, c)
+		}
+	}
+	o.Columns = cols
+	return o
+}
+
+// withCanonical returns opts with every canonical column added to a
+// non-empty column selection.
+func (o ReadOptions) withCanonical() ReadOptions {
+	if len(o.Columns) == 0 {
+		return o
+	}
+	cols := slices.Clone(o.Columns)
+	for _, c := range canonicalColumns {
+		if !slices.Contains(cols, c.name) {
+			cols = append(cols, c.name)
 		}
 	}
 	o.Columns = cols

@@ -31,8 +31,8 @@ func edgeAttempts() []Attempt {
 	c.Time = time.Date(2030, 6, 1, 12, 0, 0, 0, time.UTC)
 	c.HintsUsed, c.HintsAvailable, c.Retries = 3, 3, 7
 	c.Scaffolded, c.AnswerGiven = true, true
-	c.ResponseMS, c.Difficulty = 1e9, math.Inf(1)
-	c.Groups = []string{"school B"} // shorter than the groups: rest unknown
+	c.ResponseMS, c.Difficulty = 1e9, 1e300 // an infinite difficulty is a fatal problem
+	c.Groups = []string{"school B"}         // shorter than the groups: rest unknown
 	return []Attempt{a, b, c}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -81,6 +82,9 @@ func openSource(f logFile, opts ReadOptions) (s *source, err error) {
 // openParquet opens the file as Parquet, with string id and group columns
 // read as dictionaries.
 func (s *source) openParquet() error {
+	if err := CheckParquetFooter(s.os, s.size); err != nil {
+		return err
+	}
 	props := parquet.NewReaderProperties(s.mem)
 	// Column chunks are read through a 1 MiB buffer rather than whole:
 	// a whole chunk is a fresh zeroed buffer per column, which cost more
@@ -315,10 +319,10 @@ func checkChunks(md *metadata.FileMetaData, size int64) error {
 			if err != nil {
 				return err
 			}
-			if err := checkLevels(md, rg, c, col.NumValues()); err != nil {
+			start, n := col.DataPageOffset(), col.TotalCompressedSize()
+			if err := checkLevels(md, rg, c, col.NumValues(), n); err != nil {
 				return err
 			}
-			start, n := col.DataPageOffset(), col.TotalCompressedSize()
 			if col.HasDictionaryPage() && col.DictionaryPageOffset() > 0 && start > col.DictionaryPageOffset() {
 				start = col.DictionaryPageOffset()
 			}
@@ -334,17 +338,27 @@ func checkChunks(md *metadata.FileMetaData, size int64) error {
 }
 
 // checkLevels checks a column chunk's level count against its row
-// group's row count: a flat column has one level per row, a repeated one
-// at least one. Readers size memory by the row count, so a footer that
-// overstates it would otherwise exhaust memory instead of failing.
-func checkLevels(md *metadata.FileMetaData, rg, c int, levels int64) error {
+// group's row count (a flat column has one level per row, a repeated one
+// at least one) and against the chunk's size in bytes: a page records at
+// most 2^31-1 values and its header alone takes more than minPageBytes.
+// Readers size memory by the row count, so a footer that overstates it
+// would otherwise exhaust memory instead of failing.
+func checkLevels(md *metadata.FileMetaData, rg, c int, levels, chunkBytes int64) error {
 	rows := md.RowGroup(rg).NumRows()
 	col := md.Schema.Column(c)
 	if col.MaxRepetitionLevel() == 0 && levels != rows || levels < rows {
 		return fmt.Errorf("row group %d claims %d rows but column %s holds %d values", rg, rows, col.Path(), levels)
 	}
+	if pages := chunkBytes/minPageBytes + 1; levels/pages > math.MaxInt32 {
+		return fmt.Errorf("row group %d column %s claims %d values in %d bytes, more than its pages can hold", rg, col.Path(), levels, chunkBytes)
+	}
 	return nil
 }
+
+// minPageBytes is less than the smallest Parquet page: a page header
+// (Thrift compact) carries its type, two sizes and a nested header with
+// a value count and three encodings.
+const minPageBytes = 8
 
 // skillLevels returns the number of skill_ids levels in a Parquet file: one
 // per skill, plus one per empty list, so at least the number of skills.

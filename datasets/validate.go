@@ -3,6 +3,7 @@ package datasets
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -199,6 +200,7 @@ const (
 	msgSupportedAnswer = "supported success with answer given"
 	msgSeqOrder        = "seq not increasing within learner"
 	msgNegativeTime    = "negative response time"
+	msgInfinite        = "infinite value (null means unknown)"
 )
 
 // checkState carries the row checks' memory across batches of one file:
@@ -251,7 +253,7 @@ func checkRowsLocal(l *Log, start, end int, fileRow int64, sink *problemSink) {
 	emptyItem := lookupOr(&l.Items, "")
 	emptySkill := lookupOr(&l.SkillIDs, "")
 	learner, item := l.Learner[start:end], l.Item[start:end]
-	resp := l.ResponseMS[start:end]
+	resp, diff := l.ResponseMS[start:end], l.Difficulty[start:end]
 	for k := range learner {
 		row := fileRow + int64(k)
 		if learner[k] == emptyLearner {
@@ -270,6 +272,9 @@ func checkRowsLocal(l *Log, start, end int, fileRow int64, sink *problemSink) {
 		}
 		if resp[k] < 0 {
 			sink.add(row, ColResponseMS, msgNegativeTime, false)
+		}
+		if math.IsInf(diff[k], 0) {
+			sink.add(row, ColDifficulty, msgInfinite, true)
 		}
 	}
 	checkSupportRows(l, start, end, fileRow, sink)

@@ -2,7 +2,9 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"image/color"
@@ -84,10 +86,20 @@ func renderWithSideLegend(name, title, caption string, p *plot.Plot, w, h, legen
 // WritePNGs writes every figure to dir as <name>.png, creating dir. Each
 // file is written atomically.
 func (r *Report) WritePNGs(dir string) error {
+	// Every name is checked before any file is written, so a clash never
+	// leaves half the figures written (or one overwriting another).
+	figs := r.Figures()
+	seen := make(map[string]bool, len(figs))
+	for _, f := range figs {
+		if f.Name == "" || len(f.Name) > 200 || strings.ContainsAny(f.Name, `/\`) || seen[f.Name] {
+			return fmt.Errorf("report: figure name %q is empty, too long, a path or used twice; no PNG written", f.Name)
+		}
+		seen[f.Name] = true
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	for _, f := range r.Figures() {
+	for _, f := range figs {
 		if err := atomicfile.WriteFile(filepath.Join(dir, f.Name+".png"), f.PNG); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
@@ -175,7 +187,11 @@ func finite(xys plotter.XYs) plotter.XYs {
 	return out
 }
 
-// slug makes s safe in a file name.
+// slug makes s usable in a file name: letters, digits, - and _ are kept,
+// anything else becomes _, and at most maxSlug of them are kept. A slug
+// that changed s also carries the first 8 hex digits of s's SHA-256, so
+// that ids that sanitise alike ("a/b", "a_b") or share a long prefix get
+// different names.
 func slug(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -186,11 +202,17 @@ func slug(s string) string {
 			b.WriteByte('_')
 		}
 	}
-	if b.Len() == 0 {
-		return "_"
+	clean := b.String()
+	if clean == s && len(clean) <= maxSlug && clean != "" {
+		return clean
 	}
-	return b.String()
+	sum := sha256.Sum256([]byte(s))
+	return clean[:min(len(clean), maxSlug)] + "-" + hex.EncodeToString(sum[:4])
 }
+
+// maxSlug keeps figure file names far below the 255 bytes file systems
+// allow, with room for a prefix and the hash.
+const maxSlug = 40
 
 // shorten cuts s to n runes with an ellipsis, for tick labels.
 func shorten(s string, n int) string {

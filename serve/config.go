@@ -33,6 +33,14 @@ type Config struct {
 	// MaxBatchBodyBytes on /v1/score/batch and /v2 inference.
 	MaxBodyBytes      int64 `json:"max_body_bytes"`
 	MaxBatchBodyBytes int64 `json:"max_batch_body_bytes"`
+	// MaxBatchBytesInFlight bounds the bodies of the batch routes being
+	// read and scored at once, in bytes (a body without Content-Length
+	// counts as MaxBatchBodyBytes); a batch's memory peaks near three
+	// times its body (docs/serve.md, Memory). A batch that does not fit
+	// waits up to BatchQueueTimeout, in a queue of at most as many bytes;
+	// beyond either it gets 503 with Retry-After.
+	MaxBatchBytesInFlight int64         `json:"max_batch_bytes_in_flight"`
+	BatchQueueTimeout     time.Duration `json:"batch_queue_timeout"`
 	// MaxAttempts caps the attempts sent for one learner, MaxCandidates the
 	// candidate items, MaxBatchLearners the learners in one batch.
 	MaxAttempts      int `json:"max_attempts"`
@@ -53,6 +61,12 @@ type Config struct {
 	Recommendations   int `json:"recommendations"`
 	MasteryCheckEvery int `json:"mastery_check_every"`
 
+	// TrustedProxies are the addresses or CIDR ranges of the proxies (load
+	// balancers) whose X-Forwarded-For and X-Real-IP headers name the
+	// client in the access log. None by default: the peer's address is
+	// logged, and a client cannot forge it with a header.
+	TrustedProxies []string `json:"trusted_proxies"`
+
 	// AccessLog logs every request (one JSON line); errors are logged
 	// either way.
 	AccessLog bool `json:"access_log"`
@@ -67,18 +81,21 @@ func DefaultConfig() Config {
 		Addr:              "127.0.0.1:8080",
 		MaxBodyBytes:      1 << 20,
 		MaxBatchBodyBytes: 64 << 20,
-		MaxAttempts:       2000,
-		MaxCandidates:     1000,
-		MaxBatchLearners:  10000,
-		ReadTimeout:       30 * time.Second,
-		ReadHeaderTimeout: 5 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ShutdownTimeout:   20 * time.Second,
-		Recommendations:   5,
-		MasteryCheckEvery: 4,
-		AccessLog:         true,
-		LogLevel:          "info",
+		// Two maximum-size batches: see docs/serve.md, Memory.
+		MaxBatchBytesInFlight: 128 << 20,
+		BatchQueueTimeout:     10 * time.Second,
+		MaxAttempts:           2000,
+		MaxCandidates:         1000,
+		MaxBatchLearners:      10000,
+		ReadTimeout:           30 * time.Second,
+		ReadHeaderTimeout:     5 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ShutdownTimeout:       20 * time.Second,
+		Recommendations:       5,
+		MasteryCheckEvery:     4,
+		AccessLog:             true,
+		LogLevel:              "info",
 	}
 }
 
@@ -114,10 +131,19 @@ func (c *Config) Validate() error {
 	}{
 		{"read_timeout", c.ReadTimeout}, {"read_header_timeout", c.ReadHeaderTimeout},
 		{"write_timeout", c.WriteTimeout}, {"idle_timeout", c.IdleTimeout}, {"shutdown_timeout", c.ShutdownTimeout},
+		{"batch_queue_timeout", c.BatchQueueTimeout},
 	} {
 		if d.v <= 0 {
 			bad("serve: %s = %v, want > 0", d.name, d.v)
 		}
+	}
+	if c.BatchQueueTimeout >= c.ReadTimeout {
+		// The read timeout runs from the connection's first byte, so a
+		// batch queued that long could no longer read its body.
+		bad("serve: batch_queue_timeout = %v, want less than read_timeout (%v)", c.BatchQueueTimeout, c.ReadTimeout)
+	}
+	if c.MaxBatchBytesInFlight < c.MaxBatchBodyBytes {
+		bad("serve: max_batch_bytes_in_flight = %d, want ≥ max_batch_body_bytes (%d), or no maximum-size batch could run", c.MaxBatchBytesInFlight, c.MaxBatchBodyBytes)
 	}
 	if c.Recommendations < 0 || c.Recommendations > c.MaxCandidates {
 		bad("serve: recommendations = %d, want 0..max_candidates (%d)", c.Recommendations, c.MaxCandidates)

@@ -34,6 +34,7 @@ const (
 	codeNotReady         = "not_ready"
 	codeInternal         = "internal"
 	codeReloadFailed     = "reload_failed"
+	codeOverloaded       = "overloaded"
 )
 
 // asAPIError maps decoding and scoring errors to answers: malformed JSON is

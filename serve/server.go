@@ -65,6 +65,7 @@ type Server struct {
 	scratch  sync.Pool // *scratch of single-learner requests
 	bulk     sync.Pool // *scratch of batch and v2 requests, kept apart so single requests stay small
 	chunks   sync.Pool // *[]byte: batch output per chunk of learners
+	batches  *batchGate
 }
 
 // New checks cfg, loads the model in cfg.Model and builds the routes. It
@@ -81,6 +82,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		build:    opts.BuildVersion,
 		metrics:  newMetrics(),
 		ids:      newRequestIDs(),
+		batches:  newBatchGate(cfg),
 		defaults: options{Recommendations: cfg.Recommendations, MasteryCheckEvery: cfg.MasteryCheckEvery, Served: 0},
 	}
 	if s.log == nil {
@@ -95,7 +97,9 @@ func New(cfg Config, opts Options) (*Server, error) {
 	}
 	s.model.Store(l)
 	s.metrics.setModel(l)
-	s.engine = s.routes()
+	if s.engine, err = s.routes(); err != nil {
+		return nil, err
+	}
 	if cfg.Insecure && len(newKeyring(cfg.APIKeys, cfg.AdminKeys)) == 0 {
 		s.log.Warn("serving WITHOUT authentication (--insecure): every route, /admin included, is open")
 	}
@@ -212,10 +216,18 @@ func NewLogger(cfg Config, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), nil
 }
 
-func (s *Server) routes() *gin.Engine {
+func (s *Server) routes() (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	// nil trusts no proxy: ClientIP is the peer unless one is configured.
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("serve: trusted_proxies: %w", err)
+	}
 	e.HandleMethodNotAllowed = true
+	// No redirects: a trailing slash gets a JSON 404 rather than an empty
+	// 301/307 that a client may or may not follow with its POST body.
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
 	e.Use(s.observe, gin.CustomRecoveryWithWriter(discard{}, s.recovery))
 	e.NoRoute(func(c *gin.Context) {
@@ -236,7 +248,7 @@ func (s *Server) routes() *gin.Engine {
 
 	v1 := e.Group("/v1", scoring)
 	v1.POST("/score", s.handleScore)
-	v1.POST("/score/batch", s.handleBatch)
+	v1.POST("/score/batch", s.admitBatch, s.handleBatch)
 	v1.GET("/model", s.handleModel)
 
 	e.GET("/v2/health/live", s.handleLive)
@@ -245,10 +257,10 @@ func (s *Server) routes() *gin.Engine {
 	e.GET("/v2", s.handleV2Server)
 	v2 := e.Group("/v2/models", scoring)
 	v2.GET("/:name", s.handleV2Model)
-	v2.POST("/:name/infer", s.handleV2Infer)
+	v2.POST("/:name/infer", s.admitBatch, s.handleV2Infer)
 
 	e.POST("/admin/reload", admin, s.handleReload)
-	return e
+	return e, nil
 }
 
 type discard struct{}

@@ -3,7 +3,9 @@ package serve
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +20,8 @@ import (
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
+	"github.com/zpd-project/zpd/models/catalog"
+	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/models/itemmean"
 )
 
@@ -218,16 +222,40 @@ func TestRejectsOtherFamilies(t *testing.T) {
 	}
 }
 
-// altArtifact saves the fixture's model under another version label, so a
-// reload is visible.
-func altArtifact(t testing.TB, dir, version string) {
+// altArtifact saves a variant of the fixture's model (its item_sd nudged by
+// a amount set by label) and returns its version, which the parameters'
+// checksum decides, so a reload has a different model to find.
+func altArtifact(t testing.TB, dir, label string) string {
 	t.Helper()
 	f := fitted(t)
-	md := f.meta
-	md.ModelVersion = version
-	if err := artifact.Save(dir, f.model, md, "alt\n"); err != nil {
+	raw, err := f.model.MarshalParams()
+	if err != nil {
 		t.Fatal(err)
 	}
+	var p map[string]any
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	nudge := 0.0
+	for _, r := range label {
+		nudge = nudge*31 + float64(r)
+	}
+	p["item_sd"] = p["item_sd"].(float64) * (1 + 1e-9*(1+math.Mod(nudge, 1e6)))
+	if raw, err = json.Marshal(p); err != nil {
+		t.Fatal(err)
+	}
+	m, err := elasticity.Family{}.Unmarshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := artifact.Save(dir, m, f.meta, "alt\n"); err != nil {
+		t.Fatal(err)
+	}
+	a, err := artifact.Load(dir, catalog.Lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Metadata.ModelVersion
 }
 
 func metricValue(t testing.TB, h http.Handler, series string) string {
@@ -248,17 +276,17 @@ func TestReload(t *testing.T) {
 	h := s.Handler()
 	v0 := s.ModelVersion()
 
-	altArtifact(t, dir, "alt-1")
+	alt1 := altArtifact(t, dir, "alt-1")
 	rec := call(h, "POST", "/admin/reload", testAdminKey, nil)
-	if rec.Code != 200 || s.ModelVersion() != "alt-1" {
+	if rec.Code != 200 || s.ModelVersion() != alt1 {
 		t.Fatalf("reload: %d %s, version %s", rec.Code, rec.Body, s.ModelVersion())
 	}
 	got := decodeJSON(t, rec.Body.Bytes())
-	if got["model_version"] != "alt-1" || got["previous_version"] != v0 {
+	if got["model_version"] != alt1 || got["previous_version"] != v0 || alt1 == v0 {
 		t.Errorf("reload answer %v", got)
 	}
 	score := decodeJSON(t, call(h, "POST", "/v1/score", testAPIKey, []byte(`{"learner_id":"a"}`)).Body.Bytes())
-	if score["model_version"] != "alt-1" {
+	if score["model_version"] != alt1 {
 		t.Errorf("scored by %v after reload", score["model_version"])
 	}
 
@@ -267,7 +295,7 @@ func TestReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertError(t, call(h, "POST", "/admin/reload", testAdminKey, nil), 500, codeReloadFailed, "")
-	if s.ModelVersion() != "alt-1" {
+	if s.ModelVersion() != alt1 {
 		t.Errorf("after a failed reload the version is %s", s.ModelVersion())
 	}
 	if rec := call(h, "POST", "/v1/score", testAPIKey, []byte(`{"learner_id":"a"}`)); rec.Code != 200 {
@@ -279,12 +307,12 @@ func TestReload(t *testing.T) {
 	if v := metricValue(t, h, `zpd_model_reloads_total{result="ok"}`); v != "1" {
 		t.Errorf("reload ok metric = %q, want 1", v)
 	}
-	if v := metricValue(t, h, `zpd_model_info{family="elasticity",version="alt-1"}`); v != "1" {
+	if v := metricValue(t, h, `zpd_model_info{family="elasticity",version="`+alt1+`"}`); v != "1" {
 		t.Errorf("model info metric = %q", v)
 	}
 
 	// A reload by signal.
-	altArtifact(t, dir, "alt-2")
+	alt2 := altArtifact(t, dir, "alt-2")
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal)
 	done := make(chan struct{})
@@ -293,7 +321,7 @@ func TestReload(t *testing.T) {
 	sigs <- os.Interrupt // the second send waits for the first reload to finish
 	cancel()
 	<-done
-	if s.ModelVersion() != "alt-2" {
+	if s.ModelVersion() != alt2 {
 		t.Errorf("after a signal the version is %s", s.ModelVersion())
 	}
 }
@@ -570,7 +598,7 @@ func TestInFlightFinishesOnOldModel(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	altArtifact(t, dir, "newer")
+	newer := altArtifact(t, dir, "newer")
 	if err := s.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -580,7 +608,7 @@ func TestInFlightFinishesOnOldModel(t *testing.T) {
 		t.Errorf("in-flight request answered %s, want the old model %s", body, old)
 	}
 	rec := call(s.Handler(), "POST", "/v1/score", testAPIKey, []byte(`{"learner_id":"y"}`))
-	if !strings.Contains(rec.Body.String(), `"model_version":"newer"`) {
+	if !strings.Contains(rec.Body.String(), `"model_version":"`+newer+`"`) {
 		t.Errorf("next request answered %s", rec.Body)
 	}
 

@@ -120,7 +120,7 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 
 // ReportFile is the name of the HTML report train writes in the artifact
 // directory.
-const ReportFile = "report.html"
+const ReportFile = artifact.ReportFile
 
 // writeReport renders the report beside the saved model, reusing the
 // leaderboard train already computed.
@@ -129,7 +129,13 @@ func writeReport(ctx context.Context, cfg Config, saved *artifact.Artifact, out,
 	if err != nil {
 		return err
 	}
-	_, err = report.Write(ctx, filepath.Join(out, ReportFile), report.Input{
+	// Into the published version's folder (out/report.html links to it):
+	// a report belongs to the model it describes.
+	version, err := artifact.Resolve(out)
+	if err != nil {
+		return err
+	}
+	_, err = report.Write(ctx, filepath.Join(version, ReportFile), report.Input{
 		Artifact: saved, ModelDir: out, Log: log, DataPath: data,
 		Validation: res.Validation, Import: imp, Leaderboard: res.Leaderboard,
 	}, report.Options{Seed: cfg.Seed, SkipEvaluation: !cfg.Evaluate})

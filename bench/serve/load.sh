@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load tests for zpd serve with wrk, on loopback only.
 #
-#   bench/serve/load.sh [single|half|batch|infer|reload|soak|ceiling|all]
+#   bench/serve/load.sh [single|half|batch|infer|reload|soak|ceiling|memory|all]
 #
 # Builds zpd, writes a synthetic 10,000-item elasticity model and request
 # bodies of the reference shape (one learner, 50 attempts, 20 candidates;
@@ -17,6 +17,11 @@
 #   soak    /v1/score for $SOAK, sampling the server's RSS every 10 s
 #   ceiling the same single-learner wrk run against bench/serve/ceiling, a
 #           Gin server answering fixed JSON: what the shared cores allow now
+#   memory  $CONCURRENT (32) maximum-size batches (${BIG_BATCH:-6500} learners,
+#           about 61 MB) posted at once with curl, streamed from disk: the
+#           server's peak RSS (VmHWM) against max_batch_bytes_in_flight,
+#           and how many got 200 and 503. Set GOMEMLIMIT and
+#           ZPD_SERVE_MAX_BATCH_BYTES_IN_FLIGHT as the deployment does.
 # Each prints a RESULT line. Environment: DUR (20s), THREADS (2), CONNS
 # (64), PORT (18080), SOAK (150s; use 10m for the full soak), WORK (temp
 # dir), SERVER_PROCS (GOMAXPROCS of the server, 2), ZPD_BIN (a zpd binary
@@ -127,6 +132,24 @@ soak() {
   kill $sampler
 }
 
+memory() {
+  local n=${CONCURRENT:-32}
+  go run ./$HERE/gen -out "$WORK/big" -batch "${BIG_BATCH:-6500}" >/dev/null
+  local body=$WORK/big/batch.json
+  log "$n concurrent batches of $(stat -c %s "$body") bytes; GOMEMLIMIT=${GOMEMLIMIT:-unset} in_flight=${ZPD_SERVE_MAX_BATCH_BYTES_IN_FLIGHT:-default}"
+  log "server RSS before: $(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) kB"
+  : >"$WORK/codes"
+  for _ in $(seq "$n"); do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 300 -X POST -T "$body" \
+      -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" "$URL/v1/score/batch" >>"$WORK/codes" &
+  done
+  wait $(jobs -p | grep -v "^$SERVER\$") 2>/dev/null || true
+  sleep 1
+  echo "MEMORY concurrent=$n body_bytes=$(stat -c %s "$body") peak_rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$SERVER/status)" \
+    "rss_after_kb=$(awk '/VmRSS/ {print $2}' /proc/$SERVER/status) ok=$(grep -c '^200$' "$WORK/codes" || true)" \
+    "busy=$(grep -c '^503$' "$WORK/codes" || true) other=$(grep -vc '^200$\|^503$' "$WORK/codes" || true)"
+}
+
 ceiling() {
   go build -o "$WORK/ceiling" ./$HERE/ceiling
   GOMAXPROCS=${SERVER_PROCS:-2} "$WORK/ceiling" -addr "127.0.0.1:$((PORT + 1))" 2>/dev/null &
@@ -145,6 +168,7 @@ case ${1:-all} in
   reload) reload ;;
   soak) soak ;;
   ceiling) ceiling ;;
+  memory) memory ;;
   all) single; half; batch; infer; reload ;;
-  *) echo "usage: $0 [single|half|batch|infer|reload|soak|ceiling|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [single|half|batch|infer|reload|soak|ceiling|memory|all]" >&2; exit 2 ;;
 esac

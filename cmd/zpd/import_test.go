@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/zpd-project/zpd/datasets"
@@ -79,4 +81,22 @@ func TestImportUnwritableOutput(t *testing.T) {
 	code, _, errOut := zpd(t, "import", "--format", "assistments2009",
 		"--in", shareddata.MustPath(t, shareddata.Assistments2009), "--out", out)
 	assertOneLineError(t, code, errOut, "log.parquet")
+}
+
+// An import killed mid-write leaves its temporary files beside the output;
+// the next import of that output removes them (issue 16 item 8).
+func TestImportRemovesTempFilesOfAKilledRun(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "log.parquet")
+	stale := []string{filepath.Join(dir, ".log.parquet.tmp-4242"), filepath.Join(dir, ".log.parquet.import.json.tmp-77")}
+	for _, s := range stale {
+		writeFile(t, s, "left by kill -9")
+	}
+	mustZPD(t, "import", "--format", "assistments2009", "--in", shareddata.MustPath(t, shareddata.Assistments2009), "--out", out)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file %s left after a rerun", e.Name())
+		}
+	}
 }

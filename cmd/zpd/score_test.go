@@ -164,3 +164,37 @@ func TestScoreErrors(t *testing.T) {
 		})
 	}
 }
+
+// A symlinked learners/, readiness/ or receipts/ under --out would make
+// score write and delete files outside --out: it is refused, and nothing
+// outside is touched (issue 16 item 6).
+func TestScoreRefusesSymlinkedOutputFolders(t *testing.T) {
+	log, model := scoreFixture(t)
+	for _, sub := range []string{batch.LearnersDir, batch.ReceiptsDir} {
+		t.Run(sub, func(t *testing.T) {
+			dir := t.TempDir()
+			outside := filepath.Join(dir, "elsewhere")
+			if err := os.MkdirAll(outside, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			// A file of score's own naming, so a stale-file sweep would take it.
+			victim := writeFile(t, filepath.Join(outside, "shard-000-of-001.part-0000.parquet"), "keep me")
+			out := filepath.Join(dir, "scores")
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(outside, filepath.Join(out, sub)); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errOut := zpd(t, "score", "--progress=false", "--model", model, "--in", log, "--out", out)
+			assertOneLineError(t, code, errOut, sub, "symlink")
+			entries, _ := os.ReadDir(outside)
+			if len(entries) != 1 {
+				t.Errorf("score wrote into the symlinked folder: %d entries", len(entries))
+			}
+			if b, err := os.ReadFile(victim); err != nil || string(b) != "keep me" {
+				t.Errorf("file outside --out changed or deleted: %v", err)
+			}
+		})
+	}
+}

@@ -27,7 +27,8 @@ SIGTERM drains in-flight requests and exits. Logs are JSON lines on stderr.`,
 		Example: `  ZPD_SERVE_API_KEYS=secret zpd serve --model models/as2009 --addr :8080
   zpd serve --config configs/serve.yaml --model models/sim
   zpd serve --model models/sim --insecure   # local experiments only`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{drainsAnnotation: "shutdown_timeout"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := serve.DefaultConfig()
 			if err := loadConfig(cmd, "serve", &cfg); err != nil {
@@ -46,6 +47,8 @@ SIGTERM drains in-flight requests and exits. Logs are JSON lines on stderr.`,
 	f.StringSlice("admin-keys", nil, "admin keys for /admin routes; prefer ZPD_SERVE_ADMIN_KEYS or the config file")
 	f.Int64("max-body-bytes", d.MaxBodyBytes, "largest request body on /v1/score")
 	f.Int64("max-batch-body-bytes", d.MaxBatchBodyBytes, "largest request body on /v1/score/batch and /v2 inference")
+	f.Int64("max-batch-bytes-in-flight", d.MaxBatchBytesInFlight, "batch body bytes read and scored at once; more wait, then get 503 (docs/serve.md, Memory)")
+	f.Duration("batch-queue-timeout", d.BatchQueueTimeout, "longest a batch waits for room before 503 with Retry-After")
 	f.Int("max-attempts", d.MaxAttempts, "most attempts per learner")
 	f.Int("max-candidates", d.MaxCandidates, "most candidate items per learner")
 	f.Int("max-batch-learners", d.MaxBatchLearners, "most learners per batch")
@@ -56,6 +59,7 @@ SIGTERM drains in-flight requests and exits. Logs are JSON lines on stderr.`,
 	f.Duration("shutdown-timeout", d.ShutdownTimeout, "time in-flight requests get to finish on shutdown")
 	f.Int("recommendations", d.Recommendations, "next items recommended when a request does not say")
 	f.Int("mastery-check-every", d.MasteryCheckEvery, "every k-th recommendation is a mastery check (0: none)")
+	f.StringSlice("trusted-proxies", nil, "addresses or CIDRs of proxies whose X-Forwarded-For names the client (default none)")
 	f.Bool("access-log", d.AccessLog, "log every request (errors are logged regardless)")
 	f.String("log-level", d.LogLevel, "debug, info, warn or error")
 	return cmd

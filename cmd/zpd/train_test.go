@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -48,5 +50,23 @@ func TestTrainErrors(t *testing.T) {
 			assertOneLineError(t, code, errOut, tt.want)
 			assertNoFile(t, filepath.Join(dir, "m"))
 		})
+	}
+}
+
+// The issue 16 reproduction: --out naming the directory that holds the log
+// must not delete the log.
+func TestTrainRefusesToReplaceUsersDirectory(t *testing.T) {
+	dir := t.TempDir()
+	mustZPD(t, "simulate", "--learners", "30", "--attempts", "10", "--out", filepath.Join(dir, "victim"))
+	log := filepath.Join(dir, "victim", "attempts.parquet")
+	before, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := zpd(t, "train", "--progress=false", "--family", "irt1pl", "--evaluate=false", "--report=false",
+		"--data", log, "--out", filepath.Join(dir, "victim"))
+	assertOneLineError(t, code, errOut, "victim", "not a zpd model artifact")
+	if after, err := os.ReadFile(log); err != nil || !bytes.Equal(after, before) {
+		t.Fatalf("the log was changed or deleted: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,9 @@ import (
 func WriteDir(cfg Config, dir string) (*Truth, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if err := checkOverwrite(dir); err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
@@ -36,6 +40,21 @@ func WriteDir(cfg Config, dir string) (*Truth, error) {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
 	return gen.truth, nil
+}
+
+// checkOverwrite fails when dir holds a file WriteDir would replace that is
+// not part of an earlier simulation: one is recognised by its truth.json.
+func checkOverwrite(dir string) error {
+	var doc truthJSON
+	raw, err := os.ReadFile(filepath.Join(dir, TruthFile))
+	earlier := err == nil && json.Unmarshal(raw, &doc) == nil && doc.Format == truthFormat
+	for _, name := range []string{TruthFile, AttemptsFile, LearnersFile, ItemsFile} {
+		path := filepath.Join(dir, name)
+		if _, err := os.Lstat(path); err == nil && !earlier {
+			return fmt.Errorf("%s exists and zpd simulate did not write it (no simulation truth.json beside it); refusing to overwrite it: choose another --out", path)
+		}
+	}
+	return nil
 }
 
 // writeChunks simulates into w chunk by chunk; each chunk is encoded while

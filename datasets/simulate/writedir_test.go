@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -160,6 +161,35 @@ func TestWriteDirSameSeedSameBytes(t *testing.T) {
 		}
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s differs between two runs of one config (1 and 3 workers)", name)
+		}
+	}
+}
+
+// WriteDir overwrites an earlier simulation, but never a file of the same
+// name that zpd simulate did not write (an imported attempts.parquet, say).
+func TestWriteDirKeepsFilesItDidNotWrite(t *testing.T) {
+	cfg := testConfig()
+	cfg.Learners = 20
+	for _, name := range []string{AttemptsFile, LearnersFile, ItemsFile, TruthFile} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, []byte("the user's own file"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := WriteDir(cfg, dir)
+			if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "did not write") {
+				t.Fatalf("WriteDir error %v, want one naming %s", err, path)
+			}
+			if b, _ := os.ReadFile(path); string(b) != "the user's own file" {
+				t.Fatalf("%s was overwritten", name)
+			}
+		})
+	}
+	dir := t.TempDir()
+	for range 2 { // a second run replaces the first
+		if _, err := WriteDir(cfg, dir); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

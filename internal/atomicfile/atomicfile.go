@@ -22,10 +22,12 @@ func Create(path string) (*File, error) {
 	if dir == "" {
 		dir = "."
 	}
+	removeStale(dir, base)
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
+	lock(f)
 	// CreateTemp makes the file private (0600); outputs are ordinary files.
 	if err := f.Chmod(0o644); err != nil {
 		f.Close()
@@ -85,6 +87,31 @@ func WriteFile(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Commit()
+}
+
+// removeStale removes the temporary files an earlier write of base in dir
+// left when it was killed: files of Create's naming that no running write
+// holds locked. Best effort; a file it cannot remove stays.
+func removeStale(dir, base string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+	for _, m := range matches {
+		if abandoned(m) {
+			os.Remove(m)
+		}
+	}
+}
+
+// globEscape quotes the pattern characters of a file name.
+func globEscape(name string) string {
+	var b []byte
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, name[i])
+	}
+	return string(b)
 }
 
 // syncDir makes a rename durable; failure is ignored because some

@@ -85,3 +85,36 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 		}
 	}
 }
+
+// A killed run leaves its temporary file; the next write of the same path
+// removes it, but never the temporary file of a write still in progress
+// (issue 16 item 8).
+func TestCreateRemovesStaleTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.parquet")
+	stale := filepath.Join(dir, ".out.parquet.tmp-123456")
+	if err := os.WriteFile(stale, []byte("left by a killed run"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, ".other.parquet.tmp-1") // another output's: not ours to judge
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	live, err := Create(path) // a write in progress
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Abort()
+	if err := WriteFile(path, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temporary file still there (%v)", err)
+	}
+	if _, err := os.Stat(live.Name()); err != nil {
+		t.Errorf("the live write's temporary file was removed: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another output's temporary file was removed: %v", err)
+	}
+}

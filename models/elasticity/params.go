@@ -96,7 +96,7 @@ func (p *Params) check() error {
 	if !(c[0][0] > 0 && c[1][1] > 0 && c[0][0]*c[1][1]-c[0][1]*c[1][0] > 0 && c[0][1] == c[1][0]) {
 		return fmt.Errorf("cov %v is not symmetric positive definite", c)
 	}
-	return nil
+	return p.checkValues()
 }
 
 // MarshalParams encodes p as JSON (format FormatName, version FormatVersion).

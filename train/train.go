@@ -7,6 +7,7 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -78,6 +79,9 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 	metrics := map[string]float64{}
 	if cfg.Evaluate {
 		if res.Leaderboard, err = evaluateFamily(ctx, cfg, fam, log, opts); err != nil {
+			if errors.Is(err, evaluate.ErrEmptySplit) {
+				return nil, fmt.Errorf("train: %w (or train without held-out metrics: --evaluate=false)", err)
+			}
 			return nil, fmt.Errorf("train: %w", err)
 		}
 		s := res.Leaderboard.Models[0]

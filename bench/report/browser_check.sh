@@ -7,14 +7,14 @@
 # Needs Debian's chromium (apt-get install -y chromium) and Go; runs as root
 # (hence --no-sandbox). The project's Go tests do not need it.
 #
-#   bench/report/browser_check.sh            # screenshots in /tmp/zpd-report-check
+#   bench/report/browser_check.sh            # screenshots in out/report-check
 #   OUT=dir HEIGHT=12000 bench/report/browser_check.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out=${OUT:-/tmp/zpd-report-check}
+out=${OUT:-$root/out/report-check}
 height=${HEIGHT:-4000}
-data=${ZPD_SHARED_DATA:-$root/../shared/data}/assistments2009-excerpt/as_supersmall.csv
+data=${ZPD_SHARED_DATA:-$root/testdata/public}/assistments2009-excerpt/as_supersmall.csv
 chromium=${CHROMIUM:-chromium}
 
 command -v "$chromium" >/dev/null || { echo "no $chromium: apt-get install -y chromium" >&2; exit 2; }

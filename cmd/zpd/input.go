@@ -41,7 +41,7 @@ func positionalData(cmd *cobra.Command, args []string) error {
 // one step.
 func explain(err error) error {
 	if errors.Is(err, datasets.ErrNotLog) {
-		return fmt.Errorf("%w; a CSV or TSV source must be imported first with `zpd import --format FORMAT --data FILE --out LOG.parquet` (formats: %s)",
+		return fmt.Errorf("%w: a CSV or TSV source? import it first with `zpd import --format FORMAT --data FILE --out LOG.parquet` (formats: %s)",
 			err, strings.Join(importFormats(), ", "))
 	}
 	return err

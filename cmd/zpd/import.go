@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -88,6 +89,10 @@ func runImport(cmd *cobra.Command, s importSettings) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer in.Close()
+	// Like train and score, import makes the directory it writes into.
+	if err := os.MkdirAll(filepath.Dir(s.Out), 0o755); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
 	w, err := datasets.Create(s.Out, datasets.WriteOptions{Groups: imp.Groups()})
 	if err != nil {
 		return fmt.Errorf("import: %w", err)

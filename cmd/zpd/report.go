@@ -43,7 +43,7 @@ Without --data the sections that need data say so. Rows rejected on import
 are shown when the import summary sits next to the log as PATH.import.json
 (zpd import --json > PATH.import.json writes it).`,
 		Example: `  zpd report --model models/as2009 --data as2009.parquet --out as2009.html
-  zpd report --model models/sim --data sim/attempts.parquet --out sim.html --learner 17 --learner 42 --png figures/
+  zpd report --model models/sim --data sim/ --out sim.html --learner learner-017 --learner learner-042 --png figures/
   zpd report --model models/as2009 --out model-only.html`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -135,3 +135,35 @@ func TestFirstSteps(t *testing.T) {
 	code, _, errOut = zpd(t, "score", "--model", filepath.Join(dir, "m"), "--in", csv, "--out", filepath.Join(dir, "s"), "--progress=false")
 	assertOneLineError(t, code, errOut, "elasticity") // an irt1pl artifact cannot score
 }
+
+// TestHelpExamplesParse: every example in every command's help names flags
+// the command has and gives it arguments it accepts, so help cannot drift
+// from the flags. (Running them is .ci/docs's job for the documents.)
+func TestHelpExamplesParse(t *testing.T) {
+	root := newRootCmd(&bytes.Buffer{}, &bytes.Buffer{})
+	for _, c := range append(root.Commands(), root) {
+		for _, line := range strings.Split(c.Example, "\n") {
+			line, _, _ = strings.Cut(line, "#")
+			words := strings.Fields(line)
+			for len(words) > 0 && strings.Contains(words[0], "=") { // VAR=value prefixes
+				words = words[1:]
+			}
+			if len(words) < 2 || words[0] != "zpd" {
+				continue
+			}
+			fresh := newRootCmd(&bytes.Buffer{}, &bytes.Buffer{})
+			cmd, args, err := fresh.Find(words[1:])
+			if err != nil {
+				t.Errorf("%q: %v", line, err)
+				continue
+			}
+			if err := cmd.ParseFlags(args); err != nil {
+				t.Errorf("%q: %v", line, err)
+				continue
+			}
+			if err := cmd.ValidateArgs(cmd.Flags().Args()); err != nil {
+				t.Errorf("%q: %v", line, err)
+			}
+		}
+	}
+}

@@ -68,12 +68,15 @@ func runEval(cmd *cobra.Command, s evalSettings) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	opts := evaluate.Options{Seed: s.Seed, Params: s.Params}
+	var bar *stageBar
 	if s.Progress {
-		bar := newStageBar(cmd.ErrOrStderr())
-		defer bar.Finish()
+		bar = newStageBar(cmd.ErrOrStderr())
 		opts.Progress = bar.Update
 	}
 	lb, err := evaluate.Run(cmd.Context(), log, fams, opts)
+	if bar != nil {
+		bar.Finish() // before the table, so the two never interleave
+	}
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}

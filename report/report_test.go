@@ -323,6 +323,9 @@ func TestEquitySlices(t *testing.T) {
 			if m.ABROCAInd < 0 || m.ABROCAInd > 1 {
 				t.Errorf("%s / %s: ABROCA %v outside [0,1]", g.Value, c.Models[mi], m.ABROCAInd)
 			}
+			if iv := m.AUCIndInterval; iv.Value != m.AUCInd || !(iv.Low <= iv.Value && iv.Value <= iv.High) || iv.High-iv.Low <= 0 {
+				t.Errorf("%s / %s: AUC interval %+v does not bracket the group's AUC %v", g.Value, c.Models[mi], iv, m.AUCInd)
+			}
 		}
 	}
 	if testLearners != r.Leaderboard.Board.TestLearners {
@@ -347,6 +350,10 @@ func TestEquitySlices(t *testing.T) {
 	html := buf.String()
 	if !strings.Contains(html, "By group_school") || !strings.Contains(html, "ABROCA alone") {
 		t.Error("HTML lacks the equity table")
+	}
+	// About 16 test learners a school: every group is small and says so.
+	if c.SmallGroups() != 3 || !strings.Contains(html, "3 group(s) have fewer than 30 test learners") {
+		t.Errorf("%d small groups; the page does not warn about them", c.SmallGroups())
 	}
 	checkImages(t, html)
 }

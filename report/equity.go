@@ -109,12 +109,23 @@ func (b *builder) equity() error {
 	if err != nil {
 		return err
 	}
+	// A column with at most one value (often one the importer knows but
+	// this export left empty) has nothing to compare: one sentence for all
+	// of them, not a heading and a note each.
+	var single []string
 	for _, g := range cols {
+		if groupColumn(log.GroupNames[g], log.Groups[g]).Values < 2 {
+			single = append(single, log.GroupNames[g])
+			continue
+		}
 		c, err := b.equityColumn(g)
 		if err != nil {
 			return err
 		}
 		s.Columns = append(s.Columns, c)
+	}
+	if len(single) > 0 {
+		s.Note = fmt.Sprintf("Left out: %s, with at most one value in this log, so nothing to compare.", strings.Join(single, ", "))
 	}
 	return nil
 }
@@ -167,10 +178,6 @@ func learnerGroups(log *datasets.Log, g int) map[string]string {
 func (b *builder) equityColumn(g int) (EquityColumn, error) {
 	log := b.in.Log
 	c := EquityColumn{Name: log.GroupNames[g]}
-	if distinct := groupColumn(c.Name, log.Groups[g]).Values; distinct < 2 {
-		c.Note = fmt.Sprintf("The column has %d distinct value(s) in this log: nothing to compare.", distinct)
-		return c, nil
-	}
 	groupOf := learnerGroups(log, g)
 	if b.lb == nil {
 		c.Note = "No evaluation, so no per-group metrics."

@@ -383,3 +383,37 @@ func TestReportWhenProtocolFails(t *testing.T) {
 		t.Errorf("the rest of the report is missing: %d learners scored, data %v", r.Population.Learners, r.Data != nil)
 	}
 }
+
+// TestEquitySingleValueColumns: group columns with at most one value get
+// one sentence, not a section each.
+func TestEquitySingleValueColumns(t *testing.T) {
+	cfg := simulate.DefaultConfig()
+	cfg.Learners, cfg.MinAttempts, cfg.MaxAttempts, cfg.Items, cfg.Skills, cfg.Groups = 120, 15, 25, 60, 4, 3
+	sim, _, err := simulate.SimulateLog(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := datasets.NewLog(simulate.GroupColumn, "group_teacher", "group_class")
+	for i := range sim.Len() {
+		a := sim.At(i)
+		a.Groups = []string{a.Groups[0], "", "only-class"}
+		log.Append(&a)
+	}
+	art, err := fitArtifact(log, filepath.Join(t.TempDir(), "model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := quickOptions()
+	opts.MinGroupLearners = 3
+	r, err := Build(context.Background(), Input{Artifact: art, Log: log}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := r.Equity
+	if len(e.Columns) != 1 || e.Columns[0].Name != simulate.GroupColumn {
+		t.Errorf("equity columns %v, want only %s", e.Columns, simulate.GroupColumn)
+	}
+	if !strings.Contains(e.Note, "group_teacher, group_class") {
+		t.Errorf("note %q does not name the single-value columns", e.Note)
+	}
+}

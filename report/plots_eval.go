@@ -120,8 +120,8 @@ func calibrationFigures(lb *evaluate.Leaderboard) ([]*Figure, error) {
 	return out, nil
 }
 
-// readableTicks labels an axis at round steps (1, 2, 2.5 or 5 × 10^k)
-// chosen so that 4 to 7 labels span it: gonum's default labels as few as
+// readableTicks labels an axis at round steps (1, 2 or 5 × 10^k) chosen
+// so that 4 to 8 labels span it: gonum's default labels as few as
 // two ticks on a narrow range such as AUCs between .6 and .8.
 type readableTicks struct{}
 
@@ -132,17 +132,14 @@ func (readableTicks) Ticks(lo, hi float64) []plot.Tick {
 	}
 	var step float64
 	for e := math.Floor(math.Log10(hi-lo)) - 1; step == 0; e++ {
-		for _, m := range []float64{1, 2, 2.5, 5} {
-			if st := m * math.Pow(10, e); (hi-lo)/st <= 6 {
+		for _, m := range []float64{1, 2, 5} {
+			if st := m * math.Pow(10, e); (hi-lo)/st <= 7.5 {
 				step = st
 				break
 			}
 		}
 	}
 	prec := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
-	if m := step / math.Pow(10, math.Floor(math.Log10(step)+1e-9)); m == 2.5 {
-		prec++
-	}
 	var ticks []plot.Tick
 	for v := math.Ceil(lo/step-1e-9) * step; v <= hi+1e-9*step; v += step {
 		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', prec, 64)})
@@ -173,10 +170,9 @@ func rocFigures(lb *evaluate.Leaderboard) ([]*Figure, error) {
 			p.Add(l)
 			p.Legend.Add(fmt.Sprintf("%s (AUC %s)", m.Name, fmtNum(evaluate.AUC(y, pr), 3)), l)
 		}
-		p.Legend.Top = false // bottom right, under the curves
-		p.Legend.YOffs = vg.Points(6)
-		p.Legend.XOffs = -vg.Points(6)
-		f, err := renderPlot("roc_"+set.key, "ROC: "+set.label, "ROC curves over the test attempts; dashed: chance.", p, 5.2*vg.Inch, 5*vg.Inch)
+		// Full width with the legend beside the square plot, never over
+		// the curves.
+		f, err := renderWithSideLegend("roc_"+set.key, "ROC: "+set.label, "ROC curves over the test attempts; dashed: chance.", p, 7.5*vg.Inch, 5*vg.Inch, 2.4*vg.Inch)
 		if err != nil {
 			return nil, err
 		}

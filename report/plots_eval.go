@@ -121,7 +121,7 @@ func calibrationFigures(lb *evaluate.Leaderboard) ([]*Figure, error) {
 }
 
 // readableTicks labels an axis at round steps (1, 2 or 5 × 10^k) chosen
-// so that 4 to 8 labels span it: gonum's default labels as few as
+// so that 4 to 10 labels span it: gonum's default labels as few as
 // two ticks on a narrow range such as AUCs between .6 and .8.
 type readableTicks struct{}
 
@@ -130,10 +130,12 @@ func (readableTicks) Ticks(lo, hi float64) []plot.Tick {
 	if !(hi > lo) {
 		return plot.DefaultTicks{}.Ticks(lo, hi)
 	}
+	// The largest round step that still puts at least 4 labels on the
+	// axis; successive steps differ by at most 2.5×, so at most 10.
 	var step float64
-	for e := math.Floor(math.Log10(hi-lo)) - 1; step == 0; e++ {
-		for _, m := range []float64{1, 2, 5} {
-			if st := m * math.Pow(10, e); (hi-lo)/st <= 7.5 {
+	for e := math.Ceil(math.Log10(hi - lo)); step == 0; e-- {
+		for _, m := range []float64{5, 2, 1} {
+			if st := m * math.Pow(10, e); (hi-lo)/st >= 4 {
 				step = st
 				break
 			}
@@ -141,7 +143,8 @@ func (readableTicks) Ticks(lo, hi float64) []plot.Tick {
 	}
 	prec := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
 	var ticks []plot.Tick
-	for v := math.Ceil(lo/step-1e-9) * step; v <= hi+1e-9*step; v += step {
+	for k := math.Ceil(lo/step - 1e-9); k*step <= hi+1e-9*step; k++ {
+		v := k*step + 0 // + 0 turns -0 into 0
 		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', prec, 64)})
 	}
 	return ticks

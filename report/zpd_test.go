@@ -32,8 +32,8 @@ func TestZPDChartNegativeElasticity(t *testing.T) {
 func TestReadableTicks(t *testing.T) {
 	for _, r := range [][2]float64{{0.6, 0.8}, {0.52, 0.88}, {0.55, 0.92}, {0, 1}, {0.701, 0.742}, {-3, 4}} {
 		ticks := readableTicks{}.Ticks(r[0], r[1])
-		if len(ticks) < 4 || len(ticks) > 8 {
-			t.Errorf("[%v, %v]: %d ticks %v, want 4 to 8", r[0], r[1], len(ticks), ticks)
+		if len(ticks) < 4 || len(ticks) > 10 {
+			t.Errorf("[%v, %v]: %d ticks %v, want 4 to 10", r[0], r[1], len(ticks), ticks)
 		}
 		for _, tk := range ticks {
 			if tk.Value < r[0]-1e-9 || tk.Value > r[1]+1e-9 || tk.Label == "" {

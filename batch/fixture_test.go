@@ -41,8 +41,10 @@ func simConfig(seed uint64, learners, items, skills int) simulate.Config {
 }
 
 // testModel returns the directory of an elasticity artifact fitted on a
-// simulated cohort with fewer items and skills than the scoring cohorts,
-// so scoring meets items and skills the model never saw.
+// simulated cohort with the scoring cohorts' item ids (item-000 to
+// item-119) but fewer skills, so scoring meets skills the model never saw.
+// (With 100 items the ids were item-00 to item-99: every scored attempt was
+// at an unknown item, which Run now refuses.)
 func testModel(t testing.TB) string {
 	t.Helper()
 	fixture.once.Do(func() {
@@ -50,7 +52,7 @@ func testModel(t testing.TB) string {
 		if fixture.err != nil {
 			return
 		}
-		log, _, err := simulate.SimulateLog(simConfig(7, 300, 100, 6))
+		log, _, err := simulate.SimulateLog(simConfig(7, 300, 120, 6))
 		if err != nil {
 			fixture.err = err
 			return

@@ -47,6 +47,12 @@ type resolver struct {
 	place placement
 	cols  [7]int // field index of each of readColumns
 	b     recordBatch
+	// unknown counts the shard's attempts at items the model does not
+	// know, and unknownItems holds those items' ids.
+	inShard      int64
+	unknown      int64
+	unknownItems map[string]struct{}
+	marked       []bool // item dictionary entry seen unknown in this batch
 }
 
 func newResolver(m *elasticity.Model, place placement, sc *arrow.Schema) (*resolver, error) {
@@ -86,6 +92,7 @@ func (r *resolver) resolve(rec arrow.RecordBatch) (*recordBatch, error) {
 	for i := range ids.Len() {
 		b.modelItem = append(b.modelItem, r.m.ItemIndex(ids.Value(i)))
 	}
+	r.countUnknown(b, ids)
 
 	list, ok := rec.Column(r.cols[2]).(*array.List)
 	if !ok {
@@ -108,6 +115,35 @@ func (r *resolver) resolve(rec arrow.RecordBatch) (*recordBatch, error) {
 	b.independent = rec.Column(r.cols[5]).(*array.Boolean)
 	b.supported = rec.Column(r.cols[6]).(*array.Boolean)
 	return b, nil
+}
+
+// countUnknown counts the batch's attempts of this shard, and those at
+// items the model does not know.
+func (r *resolver) countUnknown(b *recordBatch, ids *array.String) {
+	if n := ids.Len(); cap(r.marked) < n {
+		r.marked = make([]bool, n)
+	} else {
+		r.marked = r.marked[:n]
+		clear(r.marked)
+	}
+	for i := range b.n {
+		if b.part[b.learner[i]] < 0 {
+			continue
+		}
+		r.inShard++
+		if e := b.item[i]; b.modelItem[e] == elasticity.NoItem {
+			r.unknown++
+			r.marked[e] = true
+		}
+	}
+	for e, m := range r.marked {
+		if m {
+			if r.unknownItems == nil {
+				r.unknownItems = map[string]struct{}{}
+			}
+			r.unknownItems[ids.Value(e)] = struct{}{}
+		}
+	}
 }
 
 // dictionary returns column c of rec as dictionary-encoded ids.

@@ -16,7 +16,7 @@ import (
 )
 
 // FormatVersion is the version of the output layout and manifest.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Output directories and files, relative to Config.Out.
 const (
@@ -58,21 +58,33 @@ type Receipt struct {
 	Attempts      int64        `json:"attempts"`
 	ReadinessRows int64        `json:"readiness_rows"`
 	Files         []OutputFile `json:"files"`
+	// UnknownCounts are the whole shard's, not the part's: they depend
+	// only on the RunKey, so every receipt of a run holds the same counts
+	// and a manifest written from reused receipts alone still has them.
+	UnknownCounts
+}
+
+// UnknownCounts counts a shard's attempts at items the model does not know
+// (they inform only their known skills) and the distinct items among them.
+type UnknownCounts struct {
+	Attempts int64 `json:"unknown_attempts"`
+	Items    int64 `json:"unknown_items"`
 }
 
 // Manifest describes a finished shard: every output file with its row
 // count and SHA-256, and what produced them.
 type Manifest struct {
 	RunKey
-	Input          string       `json:"input"`
-	Candidates     string       `json:"candidates,omitempty"`
-	CandidateItems int          `json:"candidate_items"`
-	Learners       int64        `json:"learners"`
-	Attempts       int64        `json:"attempts"`
-	ReadinessRows  int64        `json:"readiness_rows"`
-	Files          []OutputFile `json:"files"`
-	BuildVersion   string       `json:"build_version,omitempty"`
-	CreatedAt      time.Time    `json:"created_at"`
+	Input          string `json:"input"`
+	Candidates     string `json:"candidates,omitempty"`
+	CandidateItems int    `json:"candidate_items"`
+	Learners       int64  `json:"learners"`
+	Attempts       int64  `json:"attempts"`
+	ReadinessRows  int64  `json:"readiness_rows"`
+	UnknownCounts
+	Files        []OutputFile `json:"files"`
+	BuildVersion string       `json:"build_version,omitempty"`
+	CreatedAt    time.Time    `json:"created_at"`
 }
 
 // ManifestName returns the file name of a shard's manifest in the output

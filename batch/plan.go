@@ -2,6 +2,7 @@ package batch
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/zpd-project/zpd/datasets"
 )
@@ -20,6 +21,21 @@ const (
 
 // MinMemoryBudget is the smallest budget a run accepts.
 const MinMemoryBudget = 2 * reserveBytes
+
+// FormatBytes writes n in the units memory budgets are given in (KB, MB,
+// GB as powers of 1024), so an error can say the minimum as the user would
+// write it.
+func FormatBytes(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}} {
+		if n >= u.size {
+			return strconv.FormatFloat(float64(n)/float64(u.size), 'g', 4, 64) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
 
 // estimateRows returns the number of attempts in the log at path: exact
 // for Parquet (from the file footers, which datasets.CountRows checks

@@ -62,6 +62,7 @@ func (r *run) eachBatch(ctx context.Context, stage string, fn func(*recordBatch)
 	if err := rd.Err(); err != nil {
 		return err
 	}
+	r.inShard, r.unknown = res.inShard, UnknownCounts{Attempts: res.unknown, Items: int64(len(res.unknownItems))}
 	r.report(Progress{Stage: stage, Done: r.read, Total: r.read})
 	return nil
 }

@@ -255,7 +255,10 @@ func TestCountsAndLastActivity(t *testing.T) {
 	}
 	for _, parts := range []int{1, 2} {
 		out := filepath.Join(dir, "out", strconv.Itoa(parts))
-		runParts(t, Config{Model: testModel(t), In: in, Out: out}, parts)
+		res := runParts(t, Config{Model: testModel(t), In: in, Out: out, AllowUnknownItems: true}, parts)
+		if u := res.Manifest.UnknownCounts; u.Attempts != 5 || u.Items != 1 {
+			t.Errorf("%d parts: unknown %+v, want 5 attempts at 1 item (i1)", parts, u)
+		}
 		rows := sortedLearners(readLearners(t, out))
 		if len(rows) != 2 {
 			t.Fatalf("%d parts: %d rows, want 2", parts, len(rows))
@@ -271,5 +274,55 @@ func TestCountsAndLastActivity(t *testing.T) {
 				t.Errorf("%d parts: row %+v, want %+v", parts, g, w)
 			}
 		}
+	}
+}
+
+// TestUnknownItems: attempts at items the model does not know are counted
+// in the manifest for the whole shard, however many parts; a shard where
+// they are the majority is refused before any table is written, unless
+// allowed.
+func TestUnknownItems(t *testing.T) {
+	dir := t.TempDir()
+	m, _ := loadTestModel(t, testModel(t))
+	known := m.Params().Items
+	write := func(name string, items []string) string {
+		in := filepath.Join(dir, name+".parquet")
+		w, err := datasets.Create(in, datasets.WriteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, item := range items {
+			a := datasets.NewAttempt()
+			a.Learner, a.Item, a.Seq, a.Independent, a.Supported = "u"+strconv.Itoa(i%7), item, int64(i), i%2 == 0, true
+			if err := w.Write(&a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	// 6 known attempts, 4 at 3 unknown items: a minority, scored.
+	minority := write("minority", []string{known[0], "x1", known[1], "x2", known[2], known[3], "x1", known[4], "x3", known[5]})
+	for _, parts := range []int{1, 3} {
+		res := runParts(t, Config{Model: testModel(t), In: minority, Out: filepath.Join(dir, "min", strconv.Itoa(parts))}, parts)
+		if u := res.Manifest.UnknownCounts; u.Attempts != 4 || u.Items != 3 {
+			t.Errorf("%d parts: unknown %+v, want 4 attempts at 3 items", parts, u)
+		}
+	}
+	// 2 known, 3 unknown: refused, then allowed.
+	majority := write("majority", []string{"y1", known[0], "y2", "y1", known[1]})
+	out := filepath.Join(dir, "maj")
+	err := runPartsErr(Config{Model: testModel(t), In: majority, Out: out}, 1)
+	if err == nil || !strings.Contains(err.Error(), "3 of 5 attempts") || !strings.Contains(err.Error(), "--allow-unknown-items") {
+		t.Fatalf("majority unknown: error %v, want a refusal counting 3 of 5 attempts", err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(out, LearnersDir, "*.parquet")); len(files) > 0 {
+		t.Errorf("refused run left tables %v", files)
+	}
+	res := runParts(t, Config{Model: testModel(t), In: majority, Out: out, AllowUnknownItems: true}, 1)
+	if u := res.Manifest.UnknownCounts; u.Attempts != 3 || u.Items != 2 || res.Manifest.Learners != 5 {
+		t.Errorf("allowed: unknown %+v, %d learners; want 3 attempts at 2 items, 5 learners", u, res.Manifest.Learners)
 	}
 }

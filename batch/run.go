@@ -36,6 +36,10 @@ type Config struct {
 	MemoryBudget int64 `json:"memory_budget"`
 	// Workers is the number of scoring goroutines; zero means GOMAXPROCS.
 	Workers int `json:"workers"`
+	// AllowUnknownItems scores a shard even when most of its attempts are
+	// at items the model does not know (a model trained on another log);
+	// otherwise Run refuses it before writing any table.
+	AllowUnknownItems bool `json:"allow_unknown_items"`
 }
 
 // Progress reports a run's advance, in attempts.
@@ -80,6 +84,10 @@ type run struct {
 	receipts []*Receipt
 	rows     int64 // estimated log rows
 	read     int64 // rows read
+	// inShard and unknown count the shard's attempts, and those at items
+	// the model does not know, once the log has been read.
+	inShard int64
+	unknown UnknownCounts
 	// groupRows are the row-group sizes of the learners and readiness
 	// tables (learnerGroupRows, readinessGroupRows; tests make them small).
 	groupRows [2]int
@@ -124,7 +132,7 @@ func newRun(cfg Config, opts Options) (*run, error) {
 		cfg.MemoryBudget = DefaultMemoryBudget
 	}
 	if cfg.MemoryBudget < MinMemoryBudget {
-		return nil, fmt.Errorf("score: memory budget %d bytes is below the minimum %d", cfg.MemoryBudget, MinMemoryBudget)
+		return nil, fmt.Errorf("score: memory budget %s is below the minimum %s", FormatBytes(cfg.MemoryBudget), FormatBytes(MinMemoryBudget))
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
@@ -223,6 +231,9 @@ func (r *run) scoreParts(ctx context.Context, todo []bool) error {
 		if err != nil {
 			return err
 		}
+		if err := r.checkUnknown(); err != nil {
+			return err
+		}
 		r.report(Progress{Stage: "score", Total: int64(c.Len())})
 		return r.scorePart(ctx, 0, c, &scoreProgress{r: r, total: int64(c.Len())})
 	}
@@ -233,6 +244,10 @@ func (r *run) scoreParts(ctx context.Context, todo []bool) error {
 	defer os.RemoveAll(dir)
 	sp, err := r.spill(ctx, dir, todo)
 	if err != nil {
+		return err
+	}
+	if err := r.checkUnknown(); err != nil {
+		sp.close()
 		return err
 	}
 	prog := &scoreProgress{r: r}
@@ -310,7 +325,7 @@ func (r *run) scorePart(ctx context.Context, p int, c *cohort, prog *scoreProgre
 	if err := ps.score(ctx, c, g, learners, ready); err != nil {
 		return err
 	}
-	rec := &Receipt{RunKey: r.key, Part: p, Learners: int64(len(g.order)), Attempts: int64(c.Len())}
+	rec := &Receipt{RunKey: r.key, Part: p, Learners: int64(len(g.order)), Attempts: int64(c.Len()), UnknownCounts: r.unknown}
 	tables := []*table{learners.table}
 	if ready != nil {
 		tables = append(tables, ready.table)
@@ -332,6 +347,17 @@ func (r *run) scorePart(ctx context.Context, p int, c *cohort, prog *scoreProgre
 	return nil
 }
 
+// checkUnknown refuses a shard most of whose attempts are at items the
+// model does not know, unless the config allows it: such a run "succeeds"
+// with every learner at the prior, which is a wrong model, not a result.
+func (r *run) checkUnknown() error {
+	if r.cfg.AllowUnknownItems || 2*r.unknown.Attempts <= r.inShard {
+		return nil
+	}
+	return fmt.Errorf("%d of %d attempts (%.0f%%) are at %d items the model in %s does not know (was it trained on another log?). Score with a model trained on this log, or allow it with --allow-unknown-items",
+		r.unknown.Attempts, r.inShard, 100*float64(r.unknown.Attempts)/float64(r.inShard), r.unknown.Items, r.cfg.Model)
+}
+
 // Row-group sizes of the output tables.
 const (
 	learnerGroupRows   = 1 << 15
@@ -342,6 +368,9 @@ const (
 func (r *run) writeManifest() error {
 	m := &r.manifest
 	m.CreatedAt = time.Now().UTC()
+	if len(r.receipts) > 0 {
+		m.UnknownCounts = r.receipts[0].UnknownCounts // the same in every receipt
+	}
 	for _, rec := range r.receipts {
 		m.Learners += rec.Learners
 		m.Attempts += rec.Attempts

@@ -306,3 +306,11 @@ func writeItemParquet(t *testing.T, path string, ids []string) string {
 	}
 	return path
 }
+
+func TestFormatBytes(t *testing.T) {
+	for n, want := range map[int64]string{160 << 20: "160MB", 3 << 29: "1.5GB", 512: "512B", 64 << 10: "64KB"} {
+		if got := FormatBytes(n); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

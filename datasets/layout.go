@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -133,6 +134,10 @@ func partitionColumn(key string) (string, error) {
 	return normalizedGroup(key), nil
 }
 
+// ErrNotLog is returned for a file named as a log that is neither Parquet
+// nor Arrow IPC, such as a CSV source not yet imported.
+var ErrNotLog = errors.New("neither Parquet nor Arrow IPC")
+
 // sniffFormat recognises a Parquet or Arrow IPC file by its leading magic
 // bytes.
 func sniffFormat(path string) (Format, error) {
@@ -149,5 +154,5 @@ func sniffFormat(path string) (Format, error) {
 	case n >= 6 && string(head[:6]) == "ARROW1":
 		return FormatIPC, nil
 	}
-	return 0, fmt.Errorf("%s: neither Parquet nor Arrow IPC (by extension or content)", path)
+	return 0, fmt.Errorf("%s: %w (by extension or content)", path, ErrNotLog)
 }

@@ -19,6 +19,11 @@ import (
 // make every metric noise.
 const DefaultMinGroupLearners = 5
 
+// SmallGroupLearners is the number of test learners below which a group's
+// metrics carry a small-sample warning: their intervals are wide enough that
+// a difference from other groups is rarely meaningful.
+const SmallGroupLearners = 30
+
 // maxGroups bounds the groups shown per column: the largest ones.
 const maxGroups = 12
 
@@ -54,11 +59,29 @@ type GroupResult struct {
 	Metrics            []GroupMetrics // aligned with EquityColumn.Models
 }
 
+// Small reports whether the group has too few test learners for its
+// metrics to be compared without their intervals (SmallGroupLearners).
+func (g GroupResult) Small() bool { return g.Learners < SmallGroupLearners }
+
+// SmallGroups counts the shown groups with a small-sample warning.
+func (c EquityColumn) SmallGroups() int {
+	n := 0
+	for _, g := range c.Groups {
+		if g.Small() {
+			n++
+		}
+	}
+	return n
+}
+
 // GroupMetrics are the protocol metrics on one group, and the ABROCA between
 // the group's ROC curve and that of all other test learners.
 type GroupMetrics struct {
 	AUCInd, LogLossInd, ECEInd, AUCSup float64
 	ABROCAInd, ABROCASup               float64
+	// AUCIndInterval is AUCInd with its bootstrap interval over the
+	// group's test learners.
+	AUCIndInterval Interval
 }
 
 // GroupElasticity summarises the elasticity (and ability) posterior modes of
@@ -86,12 +109,23 @@ func (b *builder) equity() error {
 	if err != nil {
 		return err
 	}
+	// A column with at most one value (often one the importer knows but
+	// this export left empty) has nothing to compare: one sentence for all
+	// of them, not a heading and a note each.
+	var single []string
 	for _, g := range cols {
+		if groupColumn(log.GroupNames[g], log.Groups[g]).Values < 2 {
+			single = append(single, log.GroupNames[g])
+			continue
+		}
 		c, err := b.equityColumn(g)
 		if err != nil {
 			return err
 		}
 		s.Columns = append(s.Columns, c)
+	}
+	if len(single) > 0 {
+		s.Note = fmt.Sprintf("Left out: %s, with at most one value in this log, so nothing to compare.", strings.Join(single, ", "))
 	}
 	return nil
 }
@@ -144,10 +178,6 @@ func learnerGroups(log *datasets.Log, g int) map[string]string {
 func (b *builder) equityColumn(g int) (EquityColumn, error) {
 	log := b.in.Log
 	c := EquityColumn{Name: log.GroupNames[g]}
-	if distinct := groupColumn(c.Name, log.Groups[g]).Values; distinct < 2 {
-		c.Note = fmt.Sprintf("The column has %d distinct value(s) in this log: nothing to compare.", distinct)
-		return c, nil
-	}
 	groupOf := learnerGroups(log, g)
 	if b.lb == nil {
 		c.Note = "No evaluation, so no per-group metrics."
@@ -220,7 +250,10 @@ func (b *builder) groupMetrics(c *EquityColumn, groupOf map[string]string) {
 	for _, v := range values {
 		gr := GroupResult{Value: v, Learners: len(learners[v]), Attempts: attempts[v]}
 		for _, m := range lb.Models {
-			gr.Metrics = append(gr.Metrics, sliceMetrics(lb, m, func(k int) bool { return inGroup[k] == v }))
+			in := func(k int) bool { return inGroup[k] == v }
+			gm := sliceMetrics(lb, m, in)
+			gm.AUCIndInterval = groupAUCInterval(lb, m, in, b.opts.Resamples, uint64(b.opts.Seed))
+			gr.Metrics = append(gr.Metrics, gm)
 		}
 		c.Groups = append(c.Groups, gr)
 	}
@@ -273,6 +306,32 @@ func sliceMetrics(lb *evaluate.Leaderboard, m evaluate.ModelScore, in func(k int
 		ABROCAInd:  ABROCA(ROC(yI, pI), ROC(yIo, pIo)),
 		ABROCASup:  ABROCA(ROC(yS, pS), ROC(ySo, pSo)),
 	}
+}
+
+// groupAUCInterval bootstraps m's AUC of success alone over the test
+// learners of one group, resampling learners as the leaderboard does.
+func groupAUCInterval(lb *evaluate.Leaderboard, m evaluate.ModelScore, in func(k int) bool, resamples int, seed uint64) Interval {
+	var y []bool
+	var p []float64
+	var cluster []int
+	n := 0
+	for k, t := range lb.Test {
+		if !in(k) {
+			continue
+		}
+		if len(cluster) == 0 || t.Learner != lb.Test[k-1].Learner || !in(k-1) {
+			n++
+		}
+		y, p, cluster = append(y, t.Independent), append(p, m.Predictions[k].Independent), append(cluster, n-1)
+	}
+	r := newRanked(y, p)
+	w := make([]float64, len(y))
+	return Bootstrap(n, resamples, seed, func(cw []float64) float64 {
+		for i, c := range cluster {
+			w[i] = cw[c]
+		}
+		return r.auc(w)
+	})
 }
 
 // groupROCFigure draws the focus model's ROC curve of success alone for

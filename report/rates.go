@@ -64,6 +64,10 @@ func learningRates(m *elasticity.Model, log *datasets.Log) ([]RateEstimate, stri
 			used = append(used, c)
 		}
 	}
+	if len(used) == 0 {
+		// No practice on this log moves any rate (one attempt per learner, say).
+		return out, "Intervals not computed: no attempt on this log follows earlier practice, so the log carries no information on the rates."
+	}
 	sub := mat.NewSymDense(len(used), nil)
 	for a, i := range used {
 		for b, j := range used {
@@ -71,7 +75,7 @@ func learningRates(m *elasticity.Model, log *datasets.Log) ([]RateEstimate, stri
 		}
 	}
 	var ch mat.Cholesky
-	if len(used) == 0 || !ch.Factorize(sub) {
+	if !ch.Factorize(sub) {
 		return out, "Intervals not computed: the information matrix of the rates is singular on this log."
 	}
 	var cov mat.SymDense

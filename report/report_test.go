@@ -323,6 +323,9 @@ func TestEquitySlices(t *testing.T) {
 			if m.ABROCAInd < 0 || m.ABROCAInd > 1 {
 				t.Errorf("%s / %s: ABROCA %v outside [0,1]", g.Value, c.Models[mi], m.ABROCAInd)
 			}
+			if iv := m.AUCIndInterval; iv.Value != m.AUCInd || !(iv.Low <= iv.Value && iv.Value <= iv.High) || iv.High-iv.Low <= 0 {
+				t.Errorf("%s / %s: AUC interval %+v does not bracket the group's AUC %v", g.Value, c.Models[mi], iv, m.AUCInd)
+			}
 		}
 	}
 	if testLearners != r.Leaderboard.Board.TestLearners {
@@ -347,6 +350,10 @@ func TestEquitySlices(t *testing.T) {
 	html := buf.String()
 	if !strings.Contains(html, "By group_school") || !strings.Contains(html, "ABROCA alone") {
 		t.Error("HTML lacks the equity table")
+	}
+	// About 16 test learners a school: every group is small and says so.
+	if c.SmallGroups() != 3 || !strings.Contains(html, "3 group(s) have fewer than 30 test learners") {
+		t.Errorf("%d small groups; the page does not warn about them", c.SmallGroups())
 	}
 	checkImages(t, html)
 }
@@ -374,5 +381,39 @@ func TestReportWhenProtocolFails(t *testing.T) {
 	}
 	if r.Population.Learners != train.Learners.Len() || r.Data == nil {
 		t.Errorf("the rest of the report is missing: %d learners scored, data %v", r.Population.Learners, r.Data != nil)
+	}
+}
+
+// TestEquitySingleValueColumns: group columns with at most one value get
+// one sentence, not a section each.
+func TestEquitySingleValueColumns(t *testing.T) {
+	cfg := simulate.DefaultConfig()
+	cfg.Learners, cfg.MinAttempts, cfg.MaxAttempts, cfg.Items, cfg.Skills, cfg.Groups = 120, 15, 25, 60, 4, 3
+	sim, _, err := simulate.SimulateLog(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := datasets.NewLog(simulate.GroupColumn, "group_teacher", "group_class")
+	for i := range sim.Len() {
+		a := sim.At(i)
+		a.Groups = []string{a.Groups[0], "", "only-class"}
+		log.Append(&a)
+	}
+	art, err := fitArtifact(log, filepath.Join(t.TempDir(), "model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := quickOptions()
+	opts.MinGroupLearners = 3
+	r, err := Build(context.Background(), Input{Artifact: art, Log: log}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := r.Equity
+	if len(e.Columns) != 1 || e.Columns[0].Name != simulate.GroupColumn {
+		t.Errorf("equity columns %v, want only %s", e.Columns, simulate.GroupColumn)
+	}
+	if !strings.Contains(e.Note, "group_teacher, group_class") {
+		t.Errorf("note %q does not name the single-value columns", e.Note)
 	}
 }

@@ -82,10 +82,18 @@ func zpdChart(m *elasticity.Model, ch Chosen, i int) (ZPDChart, error) {
 	p := newPlot(title, "item difficulty b (logits)", "probability")
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, -0.36, 1.02
 	band, _ := plotter.NewPolygon(plotter.XYs{{X: post.ZPD.Low, Y: 0}, {X: post.ZPD.High, Y: 0}, {X: post.ZPD.High, Y: 1}, {X: post.ZPD.Low, Y: 1}})
-	band.Color = color3(200, 235, 200)
 	band.LineStyle.Width = 0
+	// Support that lowers success (ε < 0) opens no zone: the span between
+	// the two edges is then drawn grey, never as the green ZPD.
+	hasZPD := eps >= 0 && post.ZPD.High > post.ZPD.Low
+	if hasZPD {
+		band.Color = color3(200, 235, 200)
+		p.Legend.Add(fmt.Sprintf("ZPD (width %.2f)", post.ZPDWidth.Value), band)
+	} else {
+		band.Color = color3(225, 225, 225)
+		p.Legend.Add(fmt.Sprintf("no ZPD (ε = %.2f < 0)", eps), band)
+	}
 	p.Add(band)
-	p.Legend.Add(fmt.Sprintf("ZPD (width %.2f)", post.ZPDWidth.Value), band)
 	cfg := m.Params().Config
 	for _, th := range []struct {
 		y     float64
@@ -97,8 +105,7 @@ func zpdChart(m *elasticity.Model, ch Chosen, i int) (ZPDChart, error) {
 	sup := curve(lo, hi, func(b float64) float64 { return sigmoid(theta + eps - b) }, colorN(1))
 	p.Add(alone, sup)
 	p.Legend.Add("P(correct alone)", alone)
-	p.Legend.Add("P(correct with support", sup)
-	p.Legend.Add("    | failed alone)")
+	p.Legend.Add("P(correct with support)", sup)
 	zad := line(plotter.XYs{{X: post.ZADEdge.Value, Y: 0}, {X: post.ZADEdge.Value, Y: 1}}, colorN(0), 1.2, vg.Points(5), vg.Points(3))
 	pod := line(plotter.XYs{{X: post.PointOfDifficulty.Value, Y: 0}, {X: post.PointOfDifficulty.Value, Y: 1}}, colorN(1), 1.2, vg.Points(5), vg.Points(3))
 	p.Add(zad, pod)
@@ -115,9 +122,13 @@ func zpdChart(m *elasticity.Model, ch Chosen, i int) (ZPDChart, error) {
 		}
 	}
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-	caption := fmt.Sprintf("%s. Curves at the posterior mode for an item with no item-specific support effect on an unpractised skill; "+
-		"shaded: the ZPD, from the ZAD edge (P alone = mastery %.2f) to the point of difficulty (P with support = reach %.2f). "+
-		"Marks: the learner's %d attempts at their items' difficulties.", ch.Why, cfg.Mastery, cfg.Reach, len(st.Marks))
+	shade := fmt.Sprintf("shaded: the ZPD, from the ZAD edge (P alone = mastery %.2f) to the point of difficulty (P with support = reach %.2f)", cfg.Mastery, cfg.Reach)
+	if !hasZPD {
+		shade = fmt.Sprintf("this learner's estimated elasticity is negative (ε = %.2f ± %.2f): support lowers their success, so there is no ZPD; "+
+			"grey spans the ZAD edge (P alone = mastery %.2f) and the point of difficulty (P with support = reach %.2f)", eps, post.Elasticity.SD, cfg.Mastery, cfg.Reach)
+	}
+	caption := fmt.Sprintf("%s. Curves at the posterior mode for an item with no item-specific support effect on an unpractised skill "+
+		"(with support: success after failing alone); %s. Marks: the learner's %d attempts at their items' difficulties.", ch.Why, shade, len(st.Marks))
 	f, err := renderWithSideLegend("zpd_"+slug(st.ID), title, caption, p, 8.2*vg.Inch, 5*vg.Inch, 2*vg.Inch)
 	c.Figure = f
 	return c, err

@@ -34,6 +34,9 @@ type worker struct {
 	readiness []elasticity.Readiness
 	sources   []source
 	recs      []pathway.Recommendation
+	// unknown holds the ids of the scored learner's attempts at items the
+	// model does not know, to count them and their distinct items.
+	unknown [][]byte
 }
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity

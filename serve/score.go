@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"bytes"
+	"slices"
 	"strconv"
 
 	"github.com/zpd-project/zpd/models/elasticity"
@@ -38,10 +40,15 @@ func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticit
 	m := l.model
 	h := &w.history
 	h.Reset()
+	w.unknown = w.unknown[:0]
 	for i := lr.AttemptStart; i < lr.AttemptStart+lr.AttemptN; i++ {
 		a := &req.Attempts[i]
 		w.skills = resolveSkills(w.skills[:0], m, req.SkillIDs[a.SkillStart:a.SkillEnd])
-		h.Add(itemIndex(m, a.Item), w.skills, elasticity.OutcomeOf(a.Independent, a.Supported))
+		item := itemIndex(m, a.Item)
+		if item == elasticity.NoItem {
+			w.unknown = append(w.unknown, a.Item)
+		}
+		h.Add(item, w.skills, elasticity.OutcomeOf(a.Independent, a.Supported))
 	}
 	post := w.scorer.Score(h)
 	w.readiness, w.sources = w.readiness[:0], w.sources[:0]
@@ -108,6 +115,12 @@ func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *e
 	b = appendString(b, l.meta.ModelVersion)
 	b = append(b, `,"attempts":`...)
 	b = strconv.AppendInt(b, int64(post.Attempts), 10)
+	// Attempts at items the model does not know move only the skills'
+	// estimates; a client sending ids from another catalogue sees it here.
+	b = append(b, `,"unknown_attempts":`...)
+	b = strconv.AppendInt(b, int64(len(w.unknown)), 10)
+	b = append(b, `,"unknown_items":`...)
+	b = strconv.AppendInt(b, int64(distinct(w.unknown)), 10)
 	b = appendEstimate(b, `,"ability":`, post.Ability)
 	b = appendEstimate(b, `,"elasticity":`, post.Elasticity)
 	b = append(b, `,"cov":[[`...)
@@ -163,6 +176,18 @@ func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *e
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
+}
+
+// distinct sorts ids and returns how many differ.
+func distinct(ids [][]byte) int {
+	slices.SortFunc(ids, bytes.Compare)
+	n := 0
+	for i := range ids {
+		if i == 0 || !bytes.Equal(ids[i], ids[i-1]) {
+			n++
+		}
+	}
+	return n
 }
 
 func appendEstimate(b []byte, key string, e elasticity.Estimate) []byte {

@@ -222,3 +222,40 @@ func assertError(t testing.TB, rec interface {
 		t.Errorf("error Content-Type %q", ct)
 	}
 }
+
+// TestScoreCountsUnknownAttempts: attempts at items the model does not
+// know are counted in the response, with their distinct items, so a client
+// sending another catalogue's ids sees it.
+func TestScoreCountsUnknownAttempts(t *testing.T) {
+	f := fitted(t)
+	s := newTestServer(t, testConfig(f.dir))
+	known := f.wireLearnerFor(3, 0, 1)
+	tests := []struct {
+		name          string
+		extra         []string // unknown item ids appended as attempts
+		attempts, ids int
+	}{
+		{"all known", nil, 0, 0},
+		{"three attempts at two unknown items", []string{"other-b", "other-a", "other-b"}, 3, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wl := known
+			wl.Attempts = append([]wireAttempt(nil), known.Attempts...)
+			for i, id := range tt.extra {
+				wl.Attempts = append(wl.Attempts, wireAttempt{ItemID: id, Seq: int64(1000 + i), CorrectSupported: true})
+			}
+			rec := call(s.Handler(), http.MethodPost, "/v1/score", testAPIKey, mustJSON(t, wl))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			got := decodeJSON(t, rec.Body.Bytes())
+			if num(t, got, "unknown_attempts") != float64(tt.attempts) || num(t, got, "unknown_items") != float64(tt.ids) {
+				t.Errorf("unknown_attempts %v unknown_items %v, want %d and %d", got["unknown_attempts"], got["unknown_items"], tt.attempts, tt.ids)
+			}
+			if num(t, got, "attempts") != float64(len(wl.Attempts)) {
+				t.Errorf("attempts %v, want %d", got["attempts"], len(wl.Attempts))
+			}
+		})
+	}
+}

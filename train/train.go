@@ -7,6 +7,7 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,10 @@ type Config struct {
 	// (fitted without the test fold) and records the metrics in the
 	// artifact's metadata; the saved model is then fitted on all learners.
 	Evaluate bool `json:"evaluate"`
+	// Compare also evaluates every other catalog family under the same
+	// protocol, so the report's leaderboard ranks the model against the
+	// baselines; only the trained family is fitted and saved.
+	Compare bool `json:"compare"`
 	// Report writes report.html (package report) in the artifact directory.
 	Report bool `json:"report"`
 	// Params holds family-specific settings keyed by family name
@@ -78,9 +83,12 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 	metrics := map[string]float64{}
 	if cfg.Evaluate {
 		if res.Leaderboard, err = evaluateFamily(ctx, cfg, fam, log, opts); err != nil {
+			if errors.Is(err, evaluate.ErrEmptySplit) {
+				return nil, fmt.Errorf("train: %w (or train without held-out metrics: --evaluate=false)", err)
+			}
 			return nil, fmt.Errorf("train: %w", err)
 		}
-		s := res.Leaderboard.Models[0]
+		s := res.Leaderboard.Models[0] // the trained family comes first
 		metrics["auc_ind"], metrics["logloss_ind"], metrics["ece_ind"], metrics["auc_sup"] = s.AUCInd, s.LogLossInd, s.ECEInd, s.AUCSup
 	}
 	model, err := fam.Fit(ctx, log, models.FitOptions{
@@ -147,7 +155,15 @@ func evaluateFamily(ctx context.Context, cfg Config, fam models.Family, log *dat
 	if opts.Progress != nil {
 		progress = func(_ string, done float64) { opts.Progress("evaluate", done) }
 	}
-	return evaluate.Run(ctx, log, []models.Family{fam}, evaluate.Options{
+	families := []models.Family{fam}
+	if cfg.Compare {
+		for _, f := range catalog.All() {
+			if f.Name() != fam.Name() {
+				families = append(families, f)
+			}
+		}
+	}
+	return evaluate.Run(ctx, log, families, evaluate.Options{
 		Seed:     cfg.Seed,
 		Params:   cfg.Params,
 		Progress: progress,

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # browser_check.sh renders zpd reports and opens them in headless Chromium:
 # it takes a screenshot of each and checks, from the DOM after load, that
-# every embedded image decoded (img.complete && naturalWidth > 0) and that
-# the page references nothing over the network.
+# every embedded image decoded (img.complete && naturalWidth > 0), that no
+# figure is drawn narrower than half the content width, and that the page
+# references nothing over the network. Exits non-zero on any failure.
 #
 # Needs Debian's chromium (apt-get install -y chromium) and Go; runs as root
 # (hence --no-sandbox). The project's Go tests do not need it.
 #
-#   bench/report/browser_check.sh            # screenshots in /tmp/zpd-report-check
+#   bench/report/browser_check.sh            # screenshots in out/report-check
 #   OUT=dir HEIGHT=12000 bench/report/browser_check.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out=${OUT:-/tmp/zpd-report-check}
+out=${OUT:-$root/out/report-check}
 height=${HEIGHT:-4000}
-data=${ZPD_SHARED_DATA:-$root/../shared/data}/assistments2009-excerpt/as_supersmall.csv
+data=${ZPD_SHARED_DATA:-$root/testdata/public}/assistments2009-excerpt/as_supersmall.csv
 chromium=${CHROMIUM:-chromium}
 
 command -v "$chromium" >/dev/null || { echo "no $chromium: apt-get install -y chromium" >&2; exit 2; }
@@ -54,18 +55,21 @@ for name in as2009 sim model-only; do
 		status=1
 	fi
 	want=$(grep -o '<img ' "$html" | wc -l || true)
-	# A copy with a probe that records, once loaded, whether every image decoded.
+	# A copy with a probe that records, once loaded, whether every image
+	# decoded and how many figures are drawn narrower than half the page's
+	# content width (the window is the screenshot's).
 	probe="$work/$name-probe.html"
-	sed 's#</body>#<script>window.addEventListener("load",function(){var i=Array.from(document.images);document.body.setAttribute("data-images",i.length);document.body.setAttribute("data-images-ok",i.every(function(x){return x.complete\&\&x.naturalWidth>0})?"yes":"no");});</script></body>#' "$html" >"$probe"
+	sed 's#</body>#<script>window.addEventListener("load",function(){var i=Array.from(document.images);var w=document.querySelector("main").clientWidth;document.body.setAttribute("data-images",i.length);document.body.setAttribute("data-images-ok",i.every(function(x){return x.complete\&\&x.naturalWidth>0})?"yes":"no");document.body.setAttribute("data-narrow",i.filter(function(x){return x.getBoundingClientRect().width<w/2}).length);});</script></body>#' "$html" >"$probe"
 	flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update
 		--disable-sync --no-first-run --hide-scrollbars --user-data-dir="$(mktemp -d -p "$work")")
-	"$chromium" "${flags[@]}" --virtual-time-budget=10000 --dump-dom "file://$probe" 2>/dev/null >"$work/$name.dom"
+	"$chromium" "${flags[@]}" --window-size=1280,"$height" --virtual-time-budget=10000 --dump-dom "file://$probe" 2>/dev/null >"$work/$name.dom"
 	"$chromium" "${flags[@]}" --window-size=1280,"$height" --screenshot="$out/$name.png" "file://$html" 2>/dev/null >/dev/null
 	got=$(grep -o 'data-images="[0-9]*"' "$work/$name.dom" | grep -o '[0-9]*' || echo none)
-	if grep -q 'data-images-ok="yes"' "$work/$name.dom" && [ "$got" = "$want" ]; then
-		echo "ok   $name: $got/$want images loaded; screenshot $out/$name.png"
+	narrow=$(grep -o 'data-narrow="[0-9]*"' "$work/$name.dom" | grep -o '[0-9]*' || echo none)
+	if grep -q 'data-images-ok="yes"' "$work/$name.dom" && [ "$got" = "$want" ] && [ "$narrow" = 0 ]; then
+		echo "ok   $name: $got/$want images loaded, none narrower than half the page; screenshot $out/$name.png"
 	else
-		echo "FAIL $name: images loaded $(grep -o 'data-images-ok="[a-z]*"' "$work/$name.dom" || echo '?'), $got of $want" >&2
+		echo "FAIL $name: images loaded $(grep -o 'data-images-ok="[a-z]*"' "$work/$name.dom" || echo '?'), $got of $want; $narrow narrower than half the page" >&2
 		status=1
 	fi
 done

@@ -34,8 +34,11 @@ the AUC of success with support among attempts failed alone.
 Families: ` + strings.Join(catalog.Names(), ", ") + ` (all when --model is not given).`,
 		Example: `  zpd eval --data as2009.parquet
   zpd eval --data as2009.parquet --model elasticity --model bestlr+support --json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := positionalData(cmd, args); err != nil {
+				return err
+			}
 			var s evalSettings
 			if err := loadConfig(cmd, "eval", &s); err != nil {
 				return err
@@ -44,7 +47,7 @@ Families: ` + strings.Join(catalog.Names(), ", ") + ` (all when --model is not g
 		},
 	}
 	f := cmd.Flags()
-	f.String("data", "", "attempt log: file, directory or Hive tree")
+	addDataFlag(cmd, "attempt log: file, directory or Hive tree (or give it as the argument)")
 	f.StringSlice("model", nil, "model family to evaluate (repeatable): "+strings.Join(catalog.Names(), ", "))
 	f.Int64("seed", 1, "random seed")
 	f.Bool("json", false, `print {"models":[{"name","auc_ind","logloss_ind","ece_ind","auc_sup"}]} as JSON`)
@@ -65,12 +68,15 @@ func runEval(cmd *cobra.Command, s evalSettings) error {
 		return fmt.Errorf("eval: %w", err)
 	}
 	opts := evaluate.Options{Seed: s.Seed, Params: s.Params}
+	var bar *stageBar
 	if s.Progress {
-		bar := newStageBar(cmd.ErrOrStderr())
-		defer bar.Finish()
+		bar = newStageBar(cmd.ErrOrStderr())
 		opts.Progress = bar.Update
 	}
 	lb, err := evaluate.Run(cmd.Context(), log, fams, opts)
+	if bar != nil {
+		bar.Finish() // before the table, so the two never interleave
+	}
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}

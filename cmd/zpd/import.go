@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -32,14 +33,14 @@ func importFormats() []string {
 
 type importSettings struct {
 	Format string `json:"format"`
-	In     string `json:"in"`
+	Data   string `json:"data"`
 	Out    string `json:"out"`
 	JSON   bool   `json:"json"`
 }
 
 func newImportCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "import --format FORMAT --in FILE --out FILE.parquet",
+		Use:   "import --format FORMAT --data FILE --out FILE.parquet",
 		Short: "Convert a public learner log to the canonical attempt log",
 		Long: `import reads a log in a public format and writes the canonical attempt log
 (Parquet, or Arrow IPC for .arrow/.feather). Rows that repeat one attempt per
@@ -49,9 +50,13 @@ summary is printed and saved beside the log (OUT.import.json) for reports.
 The output is written atomically: on any error no output file is left.
 
 Formats: ` + strings.Join(importFormats(), ", ") + ` (see docs/importers.md).`,
-		Example: `  zpd import --format assistments2009 --in ../shared/data/assistments2009-excerpt/as_supersmall.csv --out as2009.parquet`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Example: `  zpd import --format assistments2009 --data testdata/public/assistments2009-excerpt/as_supersmall.csv --out as2009.parquet
+  zpd import --format datashop testdata/public/cognitive-tutor-algebra-2006/ct.tsv --out ct.parquet`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := positionalData(cmd, args); err != nil {
+				return err
+			}
 			var s importSettings
 			if err := loadConfig(cmd, "import", &s); err != nil {
 				return err
@@ -61,32 +66,39 @@ Formats: ` + strings.Join(importFormats(), ", ") + ` (see docs/importers.md).`,
 	}
 	f := cmd.Flags()
 	f.String("format", "", "source format: "+strings.Join(importFormats(), ", "))
-	f.String("in", "", "source file")
+	addDataFlag(cmd, "source file (--in is the same flag)")
 	f.String("out", "", "output log (.parquet, .arrow or .feather)")
 	f.Bool("json", false, "print the summary as JSON")
 	return cmd
 }
 
 func runImport(cmd *cobra.Command, s importSettings) error {
+	if s.Format == "" {
+		return fmt.Errorf("import: --format is required: one of %s (docs/importers.md)", strings.Join(importFormats(), ", "))
+	}
 	newImporter, ok := importers[s.Format]
 	if !ok {
 		return fmt.Errorf("import: unknown --format %q (known: %s)", s.Format, strings.Join(importFormats(), ", "))
 	}
-	if s.In == "" || s.Out == "" {
-		return fmt.Errorf("import: --in and --out are required")
+	if s.Data == "" || s.Out == "" {
+		return fmt.Errorf("import: --data (the source file) and --out are required")
 	}
 	imp := newImporter()
-	in, err := os.Open(s.In)
+	in, err := os.Open(s.Data)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer in.Close()
+	// Like train and score, import makes the directory it writes into.
+	if err := os.MkdirAll(filepath.Dir(s.Out), 0o755); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
 	w, err := datasets.Create(s.Out, datasets.WriteOptions{Groups: imp.Groups()})
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer w.Abort()
-	sum, err := imp.Import(cmd.Context(), in, s.In, w.Write)
+	sum, err := imp.Import(cmd.Context(), in, s.Data, w.Write)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
@@ -102,6 +114,6 @@ func runImport(cmd *cobra.Command, s importSettings) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(sum)
 	}
-	fmt.Fprintf(out, "%s -> %s\n%s\n", s.In, s.Out, sum)
+	fmt.Fprintf(out, "%s -> %s\n%s\n", s.Data, s.Out, sum)
 	return nil
 }

@@ -76,11 +76,16 @@ func TestImportErrorsLeaveNoOutput(t *testing.T) {
 	}
 }
 
-func TestImportUnwritableOutput(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "no", "such", "dir", "log.parquet")
-	code, _, errOut := zpd(t, "import", "--format", "assistments2009",
-		"--in", shareddata.MustPath(t, shareddata.Assistments2009), "--out", out)
-	assertOneLineError(t, code, errOut, "log.parquet")
+// TestImportOutputDirectory: import makes missing directories of --out,
+// and fails in one line when it cannot (a file stands where a directory
+// should).
+func TestImportOutputDirectory(t *testing.T) {
+	dir := t.TempDir()
+	src := shareddata.MustPath(t, shareddata.Assistments2009)
+	mustZPD(t, "import", "--format", "assistments2009", "--data", src, "--out", filepath.Join(dir, "new", "dir", "log.parquet"))
+	blocker := writeFile(t, filepath.Join(dir, "file"), "x")
+	code, _, errOut := zpd(t, "import", "--format", "assistments2009", "--in", src, "--out", filepath.Join(blocker, "log.parquet"))
+	assertOneLineError(t, code, errOut, "file")
 }
 
 // An import killed mid-write leaves its temporary files beside the output;

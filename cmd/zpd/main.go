@@ -70,6 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
+		err = explain(err)
 		// Some libraries format errors over several lines; keep the one-line promise.
 		fmt.Fprintf(stderr, "zpd: %s\n", strings.Join(strings.Fields(err.Error()), " "))
 		return 1

@@ -43,10 +43,13 @@ Without --data the sections that need data say so. Rows rejected on import
 are shown when the import summary sits next to the log as PATH.import.json
 (zpd import --json > PATH.import.json writes it).`,
 		Example: `  zpd report --model models/as2009 --data as2009.parquet --out as2009.html
-  zpd report --model models/sim --data sim/attempts.parquet --out sim.html --learner 17 --learner 42 --png figures/
+  zpd report --model models/sim --data sim/ --out sim.html --learner learner-017 --learner learner-042 --png figures/
   zpd report --model models/as2009 --out model-only.html`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := positionalData(cmd, args); err != nil {
+				return err
+			}
 			s := reportSettings{Evaluate: true}
 			if err := loadConfig(cmd, "report", &s); err != nil {
 				return err
@@ -56,7 +59,7 @@ are shown when the import summary sits next to the log as PATH.import.json
 	}
 	f := cmd.Flags()
 	f.String("model", "", "model artifact directory (zpd train --out)")
-	f.String("data", "", "attempt log: file, directory or Hive tree (optional)")
+	addDataFlag(cmd, "attempt log: file, directory or Hive tree (optional; or give it as the argument)")
 	f.String("out", "", "HTML file to write")
 	f.StringSlice("learner", nil, "learner id to draw a ZPD chart for (repeatable; default: picked automatically)")
 	f.String("png", "", "also write every figure as a PNG file into this directory")

@@ -21,15 +21,15 @@ their point of difficulty, and serves that to learning platforms.
 Settings come from defaults, then the YAML file given with --config, then
 ZPD_ environment variables (ZPD_<SECTION>_<KEY>, e.g. ZPD_SIMULATE_LEARNERS),
 then flags; flags win.`,
-		Example: `  zpd import --format assistments2009 --in as_supersmall.csv --out attempts.parquet
+		Example: `  zpd import --format assistments2009 --data as_supersmall.csv --out attempts.parquet
   zpd validate attempts.parquet
   zpd simulate --learners 1000 --items 200 --attempts 100 --seed 1 --out sim/
-  zpd train --data attempts.parquet --out models/as2009
+  zpd train --data attempts.parquet --out models/as2009 --compare
   zpd eval --data attempts.parquet --json
   zpd report --model models/as2009 --data attempts.parquet --out report.html
   zpd serve --model models/as2009 --config configs/serve.yaml
-  zpd score --model models/as2009 --in attempts.parquet --out scores/`,
-		Version:       version,
+  zpd score --model models/as2009 --data attempts.parquet --out scores/`,
+		Version:       versionLine(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -45,6 +45,8 @@ then flags; flags win.`,
 		newScoreCmd(),
 		newServeCmd(),
 		newReportCmd(),
+		newVersionCmd(),
 	)
+	root.SetVersionTemplate("{{.Version}}\n")
 	return root
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ import (
 
 type scoreSettings struct {
 	Model      string `json:"model"`
-	In         string `json:"in"`
+	Data       string `json:"data"`
 	Out        string `json:"out"`
 	Candidates string `json:"candidates"`
 	// Shard is "i/N"; empty takes JOB_COMPLETION_INDEX/JOB_COMPLETIONS
@@ -28,11 +29,14 @@ type scoreSettings struct {
 	JSON         bool          `json:"json"`
 	Progress     bool          `json:"progress"`
 	LogEvery     time.Duration `json:"log_every"`
+	// AllowUnknownItems scores a log most of whose attempts are at items
+	// the model does not know.
+	AllowUnknownItems bool `json:"allow_unknown_items"`
 }
 
 func newScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "score --model MODELDIR --in PATH --out DIR",
+		Use:   "score --model MODELDIR --data PATH --out DIR",
 		Short: "Rescore every learner of a log with a model; write Parquet tables",
 		Long: `score reads an attempt log (file, directory or Hive tree, in any order), groups
 each learner's attempts in seq order, scores every learner with the elasticity
@@ -42,7 +46,11 @@ model exactly as the HTTP API does, and writes under --out:
                         edge, point of difficulty, ZPD band, counts, last activity
   readiness/*.parquet   with --candidates: one row per learner x item
   manifest.shard-*.json row counts and SHA-256 of every file, model version,
-                        input fingerprint
+                        input fingerprint, attempts at unknown items
+
+Attempts at items the model does not know inform only their known skills.
+The summary and the manifest count them; when they are most of the log (a
+model trained on another log) score refuses unless --allow-unknown-items.
 
 Memory stays under --memory-budget: a cohort that does not fit is partitioned
 by learner hash into temporary files under --out and scored part by part.
@@ -50,11 +58,14 @@ by learner hash into temporary files under --out and scored part by part.
 Indexed Job) scores one shard; shards write disjoint files into one --out.
 Rerunning after a failure redoes only the parts whose output is missing.
 docs/score.md describes the columns and the layout.`,
-		Example: `  zpd score --model models/as2009 --in attempts.parquet --out scores/
-  zpd score --model models/sim --in logs/ --out scores/ --candidates items.txt --memory-budget 256MB
-  zpd score --model models/sim --in logs/ --out scores/ --shard 2/8 --json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Example: `  zpd score --model models/as2009 --data attempts.parquet --out scores/
+  zpd score --model models/sim --data logs/ --out scores/ --candidates items.txt --memory-budget 256MB
+  zpd score --model models/sim --data logs/ --out scores/ --shard 2/8 --json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := positionalData(cmd, args); err != nil {
+				return err
+			}
 			var s scoreSettings
 			if err := loadConfig(cmd, "score", &s); err != nil {
 				return err
@@ -64,7 +75,7 @@ docs/score.md describes the columns and the layout.`,
 	}
 	f := cmd.Flags()
 	f.String("model", "", "elasticity artifact directory (zpd train)")
-	f.String("in", "", "attempt log: file, directory or Hive tree")
+	addDataFlag(cmd, "attempt log: file, directory or Hive tree (--in is the same flag)")
 	f.String("out", "", "output directory")
 	f.String("candidates", "", "candidate items: text file, one item id per line, or Parquet with an item_id column")
 	f.String("shard", "", "score shard i of N (i/N); default from JOB_COMPLETION_INDEX/JOB_COMPLETIONS, else all")
@@ -73,12 +84,13 @@ docs/score.md describes the columns and the layout.`,
 	f.Bool("json", false, "print a JSON summary")
 	f.Bool("progress", true, "show progress on stderr: a bar on a terminal, else a log line every --log-every")
 	f.Duration("log-every", 10*time.Second, "interval between progress lines when stderr is not a terminal")
+	f.Bool("allow-unknown-items", false, "score even when most attempts are at items the model does not know")
 	return cmd
 }
 
 func runScore(cmd *cobra.Command, s scoreSettings) error {
-	if s.Model == "" || s.In == "" || s.Out == "" {
-		return fmt.Errorf("score: --model, --in and --out are required")
+	if s.Model == "" || s.Data == "" || s.Out == "" {
+		return fmt.Errorf("score: --model, --data and --out are required")
 	}
 	shard, err := scoreShard(s.Shard, os.Getenv)
 	if err != nil {
@@ -88,8 +100,8 @@ func runScore(cmd *cobra.Command, s scoreSettings) error {
 	if err != nil {
 		return fmt.Errorf("score: --memory-budget: %w", err)
 	}
-	cfg := batch.Config{Model: s.Model, In: s.In, Out: s.Out, Candidates: s.Candidates,
-		Shard: shard, MemoryBudget: budget, Workers: s.Workers}
+	cfg := batch.Config{Model: s.Model, In: s.Data, Out: s.Out, Candidates: s.Candidates,
+		Shard: shard, MemoryBudget: budget, Workers: s.Workers, AllowUnknownItems: s.AllowUnknownItems}
 	opts := batch.Options{BuildVersion: version}
 	if s.Progress {
 		p := newScoreProgress(cmd.ErrOrStderr(), s.LogEvery)
@@ -154,7 +166,7 @@ type scoreSummary struct {
 
 func printScore(w io.Writer, s scoreSettings, res *batch.Result) error {
 	sum := scoreSummary{Result: res, Out: s.Out, Seconds: res.Elapsed.Seconds(),
-		Manifest: s.Out + string(os.PathSeparator) + batch.ManifestName(res.Manifest.Shard)}
+		Manifest: filepath.Join(s.Out, batch.ManifestName(res.Manifest.Shard))}
 	if sum.Seconds > 0 {
 		sum.AttemptsPerSec = float64(res.AttemptsRead) / sum.Seconds
 	}
@@ -164,8 +176,13 @@ func printScore(w io.Writer, s scoreSettings, res *batch.Result) error {
 		return enc.Encode(sum)
 	}
 	m := res.Manifest
-	_, err := fmt.Fprintf(w, "scored %d learners (%d attempts) of shard %s in %.1fs (%.0f attempts/s); parts: %d scored, %d reused\nmanifest: %s\n",
-		m.Learners, m.Attempts, m.Shard, sum.Seconds, sum.AttemptsPerSec, res.PartsScored, res.PartsReused, sum.Manifest)
+	fmt.Fprintf(w, "scored %d learners (%d attempts) of shard %s in %.1fs (%.0f attempts/s); parts: %d scored, %d reused\n",
+		m.Learners, m.Attempts, m.Shard, sum.Seconds, sum.AttemptsPerSec, res.PartsScored, res.PartsReused)
+	if m.UnknownCounts.Attempts > 0 {
+		fmt.Fprintf(w, "%d attempts (%.1f%%) were at %d items the model does not know: they inform only their known skills\n",
+			m.UnknownCounts.Attempts, 100*float64(m.UnknownCounts.Attempts)/float64(max(m.Attempts, 1)), m.UnknownCounts.Items)
+	}
+	_, err := fmt.Fprintf(w, "manifest: %s\n", sum.Manifest)
 	return err
 }
 

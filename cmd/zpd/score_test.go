@@ -198,3 +198,30 @@ func TestScoreRefusesSymlinkedOutputFolders(t *testing.T) {
 		})
 	}
 }
+
+// TestScoreUnknownItems: a log scored with a model from another log (no
+// item known) is refused with what to do; allowed, the summary says how
+// many attempts and items were unknown. --data and a positional path work
+// like --in.
+func TestScoreUnknownItems(t *testing.T) {
+	_, model := scoreFixture(t)
+	dir := t.TempDir()
+	other := writeAttempts(t, filepath.Join(dir, "other.parquet"),
+		grid(30, 4, 10, func(l, k int) (bool, bool) { return (l+k)%2 == 0, true }))
+	code, _, errOut := zpd(t, "score", "--model", model, "--data", other, "--out", filepath.Join(dir, "s1"), "--progress=false")
+	assertOneLineError(t, code, errOut, "120 of 120 attempts", "10 items", "--allow-unknown-items")
+	out := mustZPD(t, "score", "--model", model, other, "--out", filepath.Join(dir, "s2")+"/", "--progress=false", "--allow-unknown-items")
+	if !strings.Contains(out, "120 attempts (100.0%) were at 10 items the model does not know") {
+		t.Errorf("summary %q does not count the unknown attempts", out)
+	}
+	if strings.Contains(out, "//") {
+		t.Errorf("summary %q prints a double slash", out)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "s2", batch.ManifestName(batch.Shard{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `"unknown_attempts": 120`) || !strings.Contains(string(raw), `"unknown_items": 10`) {
+		t.Errorf("manifest does not count unknown attempts and items:\n%s", raw)
+	}
+}

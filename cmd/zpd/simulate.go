@@ -29,9 +29,10 @@ func newSimulateCmd() *cobra.Command {
 		Long: `simulate draws learners with known independent ability and ZPD elasticity,
 items with known difficulties and skills, and lets the learners practise,
 alone and with support, learning as they go (docs/simulator.md). It writes
-DIR/attempts.parquet (canonical schema) and the ground truth:
-DIR/learners.parquet, DIR/items.parquet and DIR/truth.json. The same seed
-gives the same files. Parameters without a flag are set in the simulate
+DIR/attempts.parquet (canonical schema) and the ground truth in
+DIR/_truth/: learners.parquet, items.parquet and truth.json. Log readers
+skip _truth, so DIR itself can be given wherever a log is expected. The
+same seed gives the same files. Parameters without a flag are set in the simulate
 section of the --config file.`,
 		Example: `  zpd simulate --learners 1000 --items 200 --attempts 100 --seed 1 --out sim/
   zpd simulate --config configs/simulate.yaml --out sim/`,

@@ -31,18 +31,24 @@ func TestSimulateWritesLogAndTruth(t *testing.T) {
 	if s.Learners != 20 || s.Items != 30 || s.Attempts != 20*15 {
 		t.Fatalf("summary %+v, want 20 learners, 30 items, 300 attempts", s)
 	}
-	for _, f := range []string{"attempts.parquet", "learners.parquet", "items.parquet", "truth.json"} {
+	for _, f := range []string{"attempts.parquet", "_truth/learners.parquet", "_truth/items.parquet", "_truth/truth.json"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
 	}
-	log, err := datasets.ReadLog(filepath.Join(out, "attempts.parquet"), datasets.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
+	// The directory itself is the log: the truth files are not read as attempts.
+	for _, path := range []string{filepath.Join(out, "attempts.parquet"), out} {
+		log, err := datasets.ReadLog(path, datasets.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if log.Len() != 300 || log.Learners.Len() != 20 {
+			t.Errorf("%s: %d attempts by %d learners", path, log.Len(), log.Learners.Len())
+		}
 	}
-	if log.Len() != 300 || log.Learners.Len() != 20 {
-		t.Errorf("log: %d attempts by %d learners", log.Len(), log.Learners.Len())
-	}
+	model := filepath.Join(t.TempDir(), "m")
+	mustZPD(t, "train", "--data", out, "--out", model, "--report=false", "--progress=false")
+	mustZPD(t, "score", "--model", model, "--data", out, "--out", filepath.Join(t.TempDir(), "s"), "--progress=false")
 }
 
 // Settings come from flag defaults < config file < environment < flags.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -28,14 +29,21 @@ scores the model family under the evaluation protocol with the test fold
 held out (unless --evaluate=false), fits the family on every learner, and
 writes the artifact directory atomically: params, metadata.json (versions,
 config, data fingerprint, counts, metrics) and summary.txt; then renders
-report.html there (zpd report).
+report.html there (zpd report). With --compare the protocol also scores
+every baseline family, so the report's leaderboard compares them; only the
+chosen family is fitted and saved. It prints where the artifact and the
+report went.
 
 Families: ` + strings.Join(catalog.Names(), ", ") + `. Family settings go in the
 train.params.<family> section of the --config file (configs/train.yaml).`,
-		Example: `  zpd train --data as2009.parquet --out models/as2009
+		Example: `  zpd train --data as2009.parquet --out models/as2009 --compare
+  zpd train sim/ --out models/sim
   zpd train --config configs/train.yaml --data sim/attempts.parquet --out models/sim`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := positionalData(cmd, args); err != nil {
+				return err
+			}
 			s := trainSettings{Config: train.DefaultConfig()}
 			if err := loadConfig(cmd, "train", &s); err != nil {
 				return err
@@ -45,11 +53,12 @@ train.params.<family> section of the --config file (configs/train.yaml).`,
 	}
 	d := train.DefaultConfig()
 	f := cmd.Flags()
-	f.String("data", "", "attempt log: file, directory or Hive tree")
+	addDataFlag(cmd, "attempt log: file, directory or Hive tree (or give it as the argument)")
 	f.String("out", "", "artifact directory to write")
 	f.String("family", d.Family, "model family: "+strings.Join(catalog.Names(), ", "))
 	f.Int64("seed", d.Seed, "random seed")
 	f.Bool("evaluate", d.Evaluate, "score the family under the evaluation protocol and record the metrics")
+	f.Bool("compare", d.Compare, "also evaluate every baseline family into the report's leaderboard (needs --evaluate)")
 	f.Bool("report", d.Report, "write report.html in the artifact directory")
 	f.Bool("json", false, "print the artifact metadata as JSON")
 	f.Bool("progress", true, "draw a progress bar on stderr")
@@ -61,12 +70,18 @@ func runTrain(cmd *cobra.Command, s trainSettings) error {
 		return fmt.Errorf("train: --data and --out are required")
 	}
 	opts := train.Options{BuildVersion: version}
+	if s.Compare && !s.Evaluate {
+		return fmt.Errorf("train: --compare evaluates the baselines under the protocol, so it needs --evaluate")
+	}
+	var bar *stageBar
 	if s.Progress {
-		bar := newStageBar(cmd.ErrOrStderr())
-		defer bar.Finish()
+		bar = newStageBar(cmd.ErrOrStderr())
 		opts.Progress = bar.Update
 	}
 	res, err := train.Run(cmd.Context(), s.Config, s.Data, s.Out, opts)
+	if bar != nil {
+		bar.Finish() // before the summary, so the two never interleave
+	}
 	if err != nil {
 		return err
 	}
@@ -76,6 +91,9 @@ func runTrain(cmd *cobra.Command, s trainSettings) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res.Metadata)
 	}
-	fmt.Fprintf(out, "wrote %s (%s)\n\n%s", s.Out, res.Metadata.ModelVersion, res.Summary)
+	fmt.Fprintf(out, "%s\nmodel:  %s (%s)\n", res.Summary, filepath.Clean(s.Out), res.Metadata.ModelVersion)
+	if s.Report {
+		fmt.Fprintf(out, "report: %s (open it in a browser)\n", filepath.Join(s.Out, train.ReportFile))
+	}
 	return nil
 }

@@ -10,13 +10,14 @@ import (
 )
 
 type validateSettings struct {
-	MaxProblems int  `json:"max_problems"`
-	JSON        bool `json:"json"`
+	Data        string `json:"data"`
+	MaxProblems int    `json:"max_problems"`
+	JSON        bool   `json:"json"`
 }
 
 func newValidateCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "validate PATH",
+		Use:   "validate PATH | --data PATH",
 		Short: "Check an attempt log against the canonical schema",
 		Long: `validate checks a log (a Parquet or Arrow IPC file, a directory of them, or a
 Hive-partitioned tree) against the canonical schema (docs/data.md) and
@@ -27,15 +28,22 @@ non-zero when any problem is fatal; every command that reads logs applies
 the same checks.`,
 		Example: `  zpd validate attempts.parquet
   zpd validate --json logs/`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := positionalData(cmd, args); err != nil {
+				return err
+			}
 			var s validateSettings
 			if err := loadConfig(cmd, "validate", &s); err != nil {
 				return err
 			}
-			return runValidate(cmd, args[0], s)
+			if s.Data == "" {
+				return fmt.Errorf("validate: give the log to check as the argument or with --data")
+			}
+			return runValidate(cmd, s.Data, s)
 		},
 	}
+	addDataFlag(cmd, "attempt log: file, directory or Hive tree (or give it as the argument)")
 	cmd.Flags().Int("max-problems", datasets.DefaultMaxProblems, "problems to list (all are counted)")
 	cmd.Flags().Bool("json", false, "print the report as JSON")
 	return cmd

@@ -12,9 +12,8 @@ import (
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/internal/cputime"
+	"github.com/zpd-project/zpd/internal/shareddata"
 )
-
-const excerpt2009 = "/work/shared/data/assistments2009-excerpt/as_supersmall.csv"
 
 // BenchmarkImport2009 imports a synthetic skill-builder CSV of about a
 // million rows, built once in a temporary directory by replicating the
@@ -22,7 +21,7 @@ const excerpt2009 = "/work/shared/data/assistments2009-excerpt/as_supersmall.csv
 func BenchmarkImport2009(b *testing.B) {
 	const copies = 41 // 41 x 24,437 rows = 1,001,917 rows
 	path := filepath.Join(b.TempDir(), "synthetic2009.csv")
-	rows, err := replicate2009(excerpt2009, path, copies)
+	rows, err := replicate2009(shareddata.MustPath(b, shareddata.Assistments2009), path, copies)
 	if err != nil {
 		b.Skipf("cannot build the synthetic file: %v", err)
 	}

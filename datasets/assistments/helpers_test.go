@@ -55,9 +55,6 @@ func importText(t *testing.T, imp datasets.Importer, text string) (datasets.Impo
 func importFile(t *testing.T, imp datasets.Importer, path string) (datasets.ImportSummary, *datasets.Log) {
 	t.Helper()
 	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("shared data not available: %v", err)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"maps"
 	"strings"
 	"testing"
+
+	"github.com/zpd-project/zpd/internal/shareddata"
 )
 
 const header2017 = "studentId,MiddleSchoolId,InferredGender,action_num,skill,problemId,startTime,endTime,timeTaken," +
@@ -84,7 +86,7 @@ func TestLongitudinal2017Errors(t *testing.T) {
 }
 
 func TestLongitudinal2017SharedSample(t *testing.T) {
-	sum, l := importFile(t, New2017(), "/work/shared/data/assistments2017-sample/assistments_sample_3169.csv")
+	sum, l := importFile(t, New2017(), shareddata.MustPath(t, shareddata.Assistments2017))
 	// Expected counts from a separate script over the CSV.
 	if sum.AttemptsWritten != 3169 || sum.RowsCollapsed != 0 || len(sum.Rejected) != 0 || l.Learners.Len() != 553 {
 		t.Fatalf("summary %+v, %d learners; want 3169 attempts of 553 learners", sum, l.Learners.Len())

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/internal/shareddata"
 )
 
 const header2009 = "user_id,order_id,problem_id,skill_name,correct,ms_first_response,attempt_count,hint_count,hint_total\n"
@@ -185,7 +186,7 @@ func TestSkillBuilder2009EmitErrorAndCancel(t *testing.T) {
 }
 
 func TestSkillBuilder2009SharedExcerpt(t *testing.T) {
-	sum, l := importFile(t, New2009(), "/work/shared/data/assistments2009-excerpt/as_supersmall.csv")
+	sum, l := importFile(t, New2009(), shareddata.MustPath(t, shareddata.Assistments2009))
 	// Counts from the data README and the reference (15,882 attempts of 250
 	// learners), and from counting the CSV with a separate script: 5,456 rows
 	// repeat an earlier row of their attempt; 347 attempts have

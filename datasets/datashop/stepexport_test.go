@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/internal/shareddata"
 )
 
 // brief formats an attempt compactly for hand-written expectations:
@@ -140,11 +141,8 @@ func TestStepExportErrors(t *testing.T) {
 }
 
 func TestStepExportSharedFile(t *testing.T) {
-	path := "/work/shared/data/cognitive-tutor-algebra-2006/ct.tsv"
+	path := shareddata.MustPath(t, shareddata.CognitiveTutor)
 	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("shared data not available: %v", err)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

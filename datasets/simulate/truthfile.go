@@ -18,12 +18,16 @@ import (
 	"github.com/zpd-project/zpd/internal/atomicfile"
 )
 
-// File names inside a simulation directory.
+// File names inside a simulation directory. The ground truth sits in the
+// TruthDir subdirectory: its leading underscore makes every log reader skip
+// it (as Hive and Spark markers are skipped), so the simulation directory
+// itself is a log.
 const (
 	AttemptsFile = "attempts.parquet"
-	LearnersFile = "learners.parquet"
-	ItemsFile    = "items.parquet"
-	TruthFile    = "truth.json"
+	TruthDir     = "_truth"
+	LearnersFile = TruthDir + "/learners.parquet"
+	ItemsFile    = TruthDir + "/items.parquet"
+	TruthFile    = TruthDir + "/truth.json"
 )
 
 // Column names of learners.parquet and items.parquet.
@@ -38,7 +42,7 @@ const (
 // incompatible change.
 const (
 	truthFormat  = "zpd-simulation-truth"
-	truthVersion = 1
+	truthVersion = 2 // 2: the truth files moved into TruthDir
 )
 
 // truthJSON is the content of truth.json: the config that produced the
@@ -66,8 +70,12 @@ type truthFileSet struct {
 	Items    string `json:"items"`
 }
 
-// writeTruth writes learners.parquet, items.parquet and truth.json into dir.
+// writeTruth writes learners.parquet, items.parquet and truth.json into
+// dir's TruthDir.
 func writeTruth(dir string, t *Truth) error {
+	if err := os.MkdirAll(filepath.Join(dir, TruthDir), 0o755); err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
 	if err := writeParquet(filepath.Join(dir, LearnersFile), learnersRecord(t)); err != nil {
 		return err
 	}

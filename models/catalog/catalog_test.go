@@ -43,7 +43,7 @@ func TestLookup(t *testing.T) {
 }
 
 // referenceParams are the hyperparameters the reference implementation
-// (/work/shared/reference/baselines.py) selects on the excerpt by the
+// (baselines.py in ../shared/reference, outside the repository; bench/crosscheck_reference.sh runs it) selects on the excerpt by the
 // protocol's inner split; fixing them keeps the comparison fast.
 var referenceParams = map[string]map[string]any{
 	"itemmean":       {"m": 20},

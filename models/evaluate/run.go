@@ -24,6 +24,10 @@ type Options struct {
 	Progress func(family string, done float64)
 }
 
+// ErrEmptySplit is returned by Run when the log's learners all fall on one
+// side of the train/test split.
+var ErrEmptySplit = errors.New("the protocol needs learners on both sides, so use a log with more learners")
+
 // Run evaluates families on log under the protocol. Learners in TestFold are
 // test learners; every family is fitted on a log holding only the other
 // learners' full histories. Each test learner is then replayed through a
@@ -49,7 +53,9 @@ func Run(ctx context.Context, log *datasets.Log, families []models.Family, opts 
 	lb.TrainLearners = train.Learners.Len()
 	lb.TrainAttempts = train.Len()
 	if train.Len() == 0 || lb.TestAttempts == 0 {
-		return nil, fmt.Errorf("evaluate: split has %d train and %d test attempts; need both", train.Len(), lb.TestAttempts)
+		// Small logs (one learner, a handful) can put every learner on one side.
+		return nil, fmt.Errorf("evaluate: the %d learners split into %d train and %d test attempts (test = fold %d of 5 by learner id hash): %w",
+			log.Learners.Len(), train.Len(), lb.TestAttempts, TestFold, ErrEmptySplit)
 	}
 	for _, f := range families {
 		score, err := evalFamily(ctx, f, train, log, histories, lb.Test, opts)

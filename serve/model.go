@@ -9,7 +9,7 @@ import (
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/elasticity"
-	"github.com/zpd-project/zpd/models/pathway"
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // loaded is one loaded artifact: the model every request of its generation

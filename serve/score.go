@@ -4,7 +4,7 @@ import (
 	"strconv"
 
 	"github.com/zpd-project/zpd/models/elasticity"
-	"github.com/zpd-project/zpd/models/pathway"
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // Source says how a candidate's readiness was computed.

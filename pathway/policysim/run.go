@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -14,9 +15,9 @@ import (
 
 // Options are a run's settings.
 type Options struct {
-	// Policies are the policy names; the first is the baseline every other
-	// is compared with (mastery-first on the command line).
-	Policies []string
+	// Policies are compared with the first, the baseline (mastery-first on
+	// the command line). NewPolicies builds them from names.
+	Policies []pathway.Policy
 	Learners int
 	Steps    int
 	Seed     uint64
@@ -74,6 +75,23 @@ func (a *acc) add(b *acc) {
 	a.n += b.n
 }
 
+// NewPolicies returns the named policies with the world's policy settings.
+func (w *World) NewPolicies(names []string) ([]pathway.Policy, error) {
+	cfg, err := w.PolicyConfig()
+	if err != nil {
+		return nil, err
+	}
+	var out []pathway.Policy
+	for _, name := range names {
+		p, err := pathway.New(name, cfg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 // Run simulates opts.Learners learners of the setup's world under every
 // policy and summarises the results. Learners are streamed in chunks;
 // memory does not grow with their number.
@@ -84,20 +102,9 @@ func Run(ctx context.Context, setup *Setup, opts Options) (*Summary, error) {
 	if len(opts.Policies) == 0 {
 		return nil, fmt.Errorf("policysim: no policies")
 	}
-	cfg, err := setup.World.PolicyConfig()
-	if err != nil {
-		return nil, err
-	}
-	s := &sim{world: &setup.World, bank: setup.bank, model: setup.Model, seed: opts.Seed, steps: opts.Steps}
+	s := &sim{world: &setup.World, bank: setup.bank, model: setup.Model, seed: opts.Seed, steps: opts.Steps, policies: opts.Policies}
 	s.configure()
 	s.placeCandidates()
-	for _, name := range opts.Policies {
-		p, err := pathway.New(name, cfg)
-		if err != nil {
-			return nil, err
-		}
-		s.policies = append(s.policies, p)
-	}
 	npts := min(curvePts, opts.Steps)
 	for c := 1; c <= npts; c++ {
 		s.checkpoints = append(s.checkpoints, int(math.Round(float64(c)*float64(opts.Steps)/float64(npts))))
@@ -220,6 +227,17 @@ type Interval struct {
 	Value float64 `json:"value"`
 	Low   float64 `json:"low"`
 	High  float64 `json:"high"`
+}
+
+// MarshalJSON writes an undefined (NaN) bound or value as null.
+func (iv Interval) MarshalJSON() ([]byte, error) {
+	num := func(v float64) string {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return "null"
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return []byte(`{"value":` + num(iv.Value) + `,"low":` + num(iv.Low) + `,"high":` + num(iv.High) + `}`), nil
 }
 
 // interval returns the point value and percentile interval of stat over

@@ -25,7 +25,7 @@ import (
 // are the yaml tags, documented in docs/pathways.md.
 type World struct {
 	Name        string     `yaml:"name"`
-	Description string     `yaml:"description"`
+	Description string     `yaml:"description,omitempty"`
 	Population  Population `yaml:"population"`
 	Bank        Bank       `yaml:"bank"`
 	Learning    Learning   `yaml:"learning"`
@@ -38,7 +38,7 @@ type World struct {
 	Reach    float64  `yaml:"reach"`
 	Platform Platform `yaml:"platform"`
 	// Policy overrides pathway.DefaultConfig (keys as its json tags).
-	Policy map[string]any `yaml:"policy"`
+	Policy map[string]any `yaml:"policy,omitempty"`
 }
 
 // Population is the bivariate normal of (θ, ε).
@@ -64,7 +64,7 @@ type Bank struct {
 	SupportSD     float64 `yaml:"support_sd"`
 	TwoSkillShare float64 `yaml:"two_skill_share"`
 	// List, when set, is the bank itself (Skills and Items are then ignored).
-	List []ItemSpec `yaml:"list"`
+	List []ItemSpec `yaml:"list,omitempty"`
 }
 
 // ItemSpec is one listed item.

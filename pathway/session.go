@@ -24,6 +24,7 @@ type Session struct {
 	post    elasticity.Posterior
 	stale   bool
 	scored  bool
+	view    View // reused: passing it to an interface would move a fresh one to the heap
 }
 
 // NewSession starts a learner with no attempts under policy p, scoring with
@@ -58,7 +59,8 @@ func (s *Session) Observe(o *Observation) {
 // the last scoring, so Sessions sharing a Scorer must not interleave),
 // and fills cands' Readiness.
 func (s *Session) Recommend(dst []Recommendation, cands []Candidate, count int, seed uint64, rescore bool) []Recommendation {
-	v := View{Model: s.model, Candidates: cands, Count: count, Seed: seed}
+	v := &s.view
+	*v = View{Model: s.model, Candidates: cands, Count: count, Seed: seed}
 	if s.policy.UsesModel() {
 		if s.stale && (rescore || !s.scored) {
 			s.post = s.scorer.Score(&s.history)
@@ -69,5 +71,5 @@ func (s *Session) Recommend(dst []Recommendation, cands []Candidate, count int, 
 			cands[i].Readiness = s.scorer.Readiness(cands[i].Item, cands[i].Skills)
 		}
 	}
-	return s.learner.Next(dst, &v)
+	return s.learner.Next(dst, v)
 }

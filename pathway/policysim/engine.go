@@ -132,6 +132,7 @@ type scratch struct {
 	pool     []int32
 	cands    []pathway.Candidate
 	recs     []pathway.Recommendation
+	obs      pathway.Observation
 	perm     [][]int32 // per skill: its items, shuffled in place by the offers
 }
 
@@ -215,7 +216,8 @@ func (s *sim) runLearner(sc *scratch, i int, res *learnerResult) {
 			}
 			s.learn(st, j, cat)
 			st.advance(s.minutes[o], s.halfLife)
-			sess.Observe(&pathway.Observation{Item: s.cands[j].Item, Skills: s.cands[j].Skills, Outcome: o, Check: check})
+			sc.obs = pathway.Observation{Item: s.cands[j].Item, Skills: s.cands[j].Skills, Outcome: o, Check: check}
+			sess.Observe(&sc.obs)
 
 			if t+1 == s.checkpoints[cp] {
 				curve[cp] = st.ability()

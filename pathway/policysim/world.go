@@ -121,7 +121,7 @@ func DefaultWorld() World {
 		Time:     Time{Independent: 30 * time.Second, Supported: 75 * time.Second, Failed: 90 * time.Second},
 		Mastery:  0.8,
 		Reach:    0.5,
-		Platform: Platform{CandidatesPerSkill: 2, RescoreEvery: 5, CalibrationLearners: 400, CalibrationSteps: 80},
+		Platform: Platform{CandidatesPerSkill: 2, RescoreEvery: 10, CalibrationLearners: 400, CalibrationSteps: 80},
 	}
 }
 

@@ -135,14 +135,14 @@ func (s *Summary) curveFigure() (figure, error) {
 }
 
 func (s *Summary) quartileFigure(name, title string, groups func(*PolicySummary) []GroupGain) (figure, error) {
-	p := newPlot(title, "quartile (1 lowest)", "gain per step ×100")
+	p := newPlot(title, "quartile (1 lowest)", "gain per step ×1000")
 	w := vg.Points(60 / float64(max(1, len(s.Policies))))
 	p.Legend.Top = true
 	for i := range s.Policies {
 		ps := &s.Policies[i]
 		vals := make(plotter.Values, 4)
 		for q, g := range groups(ps) {
-			vals[q] = 100 * g.GainPerStep.Value
+			vals[q] = 1000 * g.GainPerStep.Value
 			if math.IsNaN(vals[q]) {
 				vals[q] = 0
 			}
@@ -195,17 +195,17 @@ figcaption { color: #555; font-size: 0.9em; max-width: 760px; }
 intervals are 95% paired bootstrap intervals over learners ({{.S.Resamples}} Poisson resamples), differences against <b>{{.S.Baseline}}</b>.</p>
 <h2>Results</h2>
 <table>
-<tr><th>policy</th><th>gain/step ×100</th><th>vs {{.S.Baseline}}</th><th>gain/min ×100</th><th>post-test</th><th>vs {{.S.Baseline}}</th><th>steps to mastery</th><th>in ZPD</th><th>beyond reach</th><th>mastered</th><th>checks</th></tr>
-{{range .S.Policies}}<tr><td>{{.Name}}</td><td>{{iv .GainCI 100}}</td><td>{{iv .GainVsBaseline 100}}</td><td>{{iv .GainPerMinute 100}}</td><td>{{f3 .PostTest}}</td><td>{{iv3 .PostTestVsBaseline}}</td><td>{{iv .StepsToMastery 1}} ({{pct .MasteredShare}})</td><td>{{pct .ShareZPD}}</td><td>{{pct .ShareBeyondReach}}</td><td>{{pct .ShareMastered}}</td><td>{{pct .ShareChecks}}</td></tr>
+<tr><th>policy</th><th>gain/step ×1000</th><th>vs {{.S.Baseline}}</th><th>gain/min ×1000</th><th>post-test</th><th>vs {{.S.Baseline}}</th><th>steps to mastery</th><th>in ZPD</th><th>beyond reach</th><th>mastered</th><th>checks</th></tr>
+{{range .S.Policies}}<tr><td>{{.Name}}</td><td>{{iv .GainCI 1000}}</td><td>{{iv .GainVsBaseline 1000}}</td><td>{{iv .GainPerMinute 1000}}</td><td>{{f3 .PostTest}}</td><td>{{iv3 .PostTestVsBaseline}}</td><td>{{iv .StepsToMastery 1}} ({{pct .MasteredShare}})</td><td>{{pct .ShareZPD}}</td><td>{{pct .ShareBeyondReach}}</td><td>{{pct .ShareMastered}}</td><td>{{pct .ShareChecks}}</td></tr>
 {{end}}</table>
 {{range .Figures}}<figure><img src="{{.URI}}" alt="{{.Title}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}
 <h2>By quartile</h2>
-<table><tr><th>policy</th><th colspan="4">gain/step ×100 by ε quartile (difference from {{.S.Baseline}})</th></tr>
-{{range .S.Policies}}<tr><td>{{.Name}}</td>{{range .ByElasticity}}<td>{{iv .GainPerStep 100}}<br>{{iv .VsBaseline 100}}</td>{{end}}</tr>
+<table><tr><th>policy</th><th colspan="4">gain/step ×1000 by ε quartile (difference from {{.S.Baseline}})</th></tr>
+{{range .S.Policies}}<tr><td>{{.Name}}</td>{{range .ByElasticity}}<td>{{iv .GainPerStep 1000}}<br>{{iv .VsBaseline 1000}}</td>{{end}}</tr>
 {{end}}</table>
-<table><tr><th>policy</th><th colspan="4">gain/step ×100 by starting θ quartile (difference from {{.S.Baseline}})</th></tr>
-{{range .S.Policies}}<tr><td>{{.Name}}</td>{{range .ByTheta}}<td>{{iv .GainPerStep 100}}<br>{{iv .VsBaseline 100}}</td>{{end}}</tr>
+<table><tr><th>policy</th><th colspan="4">gain/step ×1000 by starting θ quartile (difference from {{.S.Baseline}})</th></tr>
+{{range .S.Policies}}<tr><td>{{.Name}}</td>{{range .ByTheta}}<td>{{iv .GainPerStep 1000}}<br>{{iv .VsBaseline 1000}}</td>{{end}}</tr>
 {{end}}</table>
 <p class="meta">Definitions: docs/pathways.md.</p>
 </main>

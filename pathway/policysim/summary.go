@@ -129,16 +129,16 @@ func (s *Summary) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "World `%s`: %d learners × %d steps, seed %d; 95%% paired bootstrap intervals (%d resamples) against %s.\n\n",
 		s.World, s.Learners, s.Steps, s.Seed, s.Resamples, s.Baseline)
-	b.WriteString("| policy | gain/step ×100 | vs " + s.Baseline + " ×100 | gain/min ×100 | post-test | vs " + s.Baseline +
+	b.WriteString("| policy | gain/step ×1000 | vs " + s.Baseline + " ×1000 | gain/min ×1000 | post-test | vs " + s.Baseline +
 		" | steps to mastery | in ZPD | beyond reach | mastered | checks |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, p := range s.Policies {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.3f | %s | %s (%.0f%%) | %.0f%% | %.0f%% | %.0f%% | %.0f%% |\n",
-			p.Name, fmtIv(p.GainCI, 100, 2), fmtIv(p.GainVsBaseline, 100, 2), fmtIv(p.GainPerMinute, 100, 2),
+			p.Name, fmtIv(p.GainCI, 1000, 2), fmtIv(p.GainVsBaseline, 1000, 2), fmtIv(p.GainPerMinute, 1000, 2),
 			p.PostTest, fmtIv(p.PostTestVsBaseline, 1, 3), fmtIv(p.StepsToMastery, 1, 0), 100*p.MasteredShare,
 			100*p.ShareZPD, 100*p.ShareBeyondReach, 100*p.ShareMastered, 100*p.ShareChecks)
 	}
-	b.WriteString("\nGain per step ×100 by population quartile of elasticity ε (Q1 lowest), difference from " + s.Baseline + " in brackets:\n\n")
+	b.WriteString("\nGain per step ×1000 by population quartile of elasticity ε (Q1 lowest), difference from " + s.Baseline + " in brackets:\n\n")
 	quartileTable(&b, s, func(p *PolicySummary) []GroupGain { return p.ByElasticity })
 	b.WriteString("\nBy quartile of starting ability θ:\n\n")
 	quartileTable(&b, s, func(p *PolicySummary) []GroupGain { return p.ByTheta })
@@ -152,7 +152,7 @@ func quartileTable(b *strings.Builder, s *Summary, groups func(*PolicySummary) [
 		p := &s.Policies[i]
 		b.WriteString("| " + p.Name)
 		for _, g := range groups(p) {
-			fmt.Fprintf(b, " | %.2f (%s)", 100*g.GainPerStep.Value, fmtIv(g.VsBaseline, 100, 2))
+			fmt.Fprintf(b, " | %.2f (%s)", 1000*g.GainPerStep.Value, fmtIv(g.VsBaseline, 1000, 2))
 		}
 		b.WriteString(" |\n")
 	}

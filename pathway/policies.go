@@ -323,11 +323,21 @@ func (l *zpdesLearner) Next(dst []Recommendation, v *View) []Recommendation {
 	var tbuf [128]bool
 	taken := takenBuf(tbuf[:], len(cands))
 	r := rng{v.Seed}
+	var obuf [128]bool
+	offered := takenBuf(obuf[:], len(l.order))
 	for i := range n {
 		// Weight of each active arm offered by an untaken candidate.
+		clear(offered)
+		for c := range cands {
+			if !taken[c] {
+				for _, k := range cands[c].Skills {
+					offered[k] = true
+				}
+			}
+		}
 		total, arms := 0.0, 0
 		for _, k := range l.order {
-			if l.state[k] == armActive && l.offered(cands, taken, k) {
+			if l.state[k] == armActive && offered[k] {
 				total += l.progress(k) + 1e-3
 				arms++
 			}
@@ -341,7 +351,7 @@ func (l *zpdesLearner) Next(dst []Recommendation, v *View) []Recommendation {
 			if explore {
 				j := r.intn(arms)
 				for _, k := range l.order {
-					if l.state[k] == armActive && l.offered(cands, taken, k) {
+					if l.state[k] == armActive && offered[k] {
 						if j == 0 {
 							pick = k
 							break
@@ -353,7 +363,7 @@ func (l *zpdesLearner) Next(dst []Recommendation, v *View) []Recommendation {
 			} else {
 				u := r.float() * total
 				for _, k := range l.order {
-					if l.state[k] == armActive && l.offered(cands, taken, k) {
+					if l.state[k] == armActive && offered[k] {
 						pick = k
 						if u -= l.progress(k) + 1e-3; u < 0 {
 							break
@@ -385,14 +395,4 @@ func (l *zpdesLearner) Next(dst []Recommendation, v *View) []Recommendation {
 		dst = append(dst, rec)
 	}
 	return dst
-}
-
-// offered reports whether an untaken candidate exercises skill k.
-func (l *zpdesLearner) offered(cands []Candidate, taken []bool, k int32) bool {
-	for c := range cands {
-		if !taken[c] && cands[c].hasSkill(k) {
-			return true
-		}
-	}
-	return false
 }

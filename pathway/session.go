@@ -25,6 +25,12 @@ type Session struct {
 	stale   bool
 	scored  bool
 	view    View // reused: passing it to an interface would move a fresh one to the heap
+	// cache holds the readiness of model items computed since the last
+	// scoring (it cannot change until the next): cache[j] is valid when
+	// stamp[j] == gen.
+	cache []elasticity.Readiness
+	stamp []uint32
+	gen   uint32
 }
 
 // NewSession starts a learner with no attempts under policy p, scoring with
@@ -40,6 +46,7 @@ func (s *Session) Reset() {
 	s.learner = s.policy.NewLearner(s.model)
 	s.history.Reset()
 	s.stale, s.scored = true, false
+	s.gen++
 }
 
 // Attempts is the number of attempts observed.
@@ -65,11 +72,38 @@ func (s *Session) Recommend(dst []Recommendation, cands []Candidate, count int, 
 		if s.stale && (rescore || !s.scored) {
 			s.post = s.scorer.Score(&s.history)
 			s.stale, s.scored = false, true
+			s.gen++
 		}
 		v.Posterior = s.post
+		if s.cache == nil {
+			n := len(s.model.Params().Items)
+			s.cache, s.stamp = make([]elasticity.Readiness, n), make([]uint32, n)
+		}
 		for i := range cands {
-			cands[i].Readiness = s.scorer.Readiness(cands[i].Item, cands[i].Skills)
+			c := &cands[i]
+			if j := c.Item; j != elasticity.NoItem {
+				if s.stamp[j] != s.gen {
+					s.cache[j], s.stamp[j] = s.scorer.Readiness(j, c.Skills), s.gen
+				}
+				c.Readiness = s.cache[j]
+				continue
+			}
+			c.Readiness = s.scorer.Readiness(c.Item, c.Skills)
 		}
 	}
 	return s.learner.Next(dst, v)
+}
+
+// Replay returns p's state for a learner whose observed attempts are h,
+// each counted as practice (a server or batch job has no record of which
+// were checks). The server and batch scoring recommend with it.
+func Replay(p Policy, m *elasticity.Model, h *elasticity.History) Learner {
+	l := p.NewLearner(m)
+	var o Observation
+	for t := range h.Steps {
+		st := &h.Steps[t]
+		o = Observation{Item: st.Item, Skills: m.AttemptSkills(st.Item, h.StepSkills(t)), Outcome: st.Outcome}
+		l.Observe(&o)
+	}
+	return l
 }

@@ -23,6 +23,9 @@ type loaded struct {
 	loadedAt time.Time
 	mastery  float64
 	reach    float64
+	// policies are the pathway policies, in pathway.Names() order, with
+	// their default settings (options.policy).
+	policies []pathway.Policy
 	workers  sync.Pool
 }
 
@@ -34,6 +37,10 @@ type worker struct {
 	readiness []elasticity.Readiness
 	sources   []source
 	recs      []pathway.Recommendation
+	// cands and candSkills hold the candidates as a policy sees them.
+	cands      []pathway.Candidate
+	candSkills []int32
+	view       pathway.View
 }
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity
@@ -57,6 +64,13 @@ func loadModel(dir string, lookup func(string) (models.Family, error)) (*loaded,
 	}
 	cfg := m.Params().Config
 	l := &loaded{meta: a.Metadata, model: m, dir: dir, loadedAt: time.Now(), mastery: cfg.Mastery, reach: cfg.Reach}
+	for _, name := range pathway.Names() {
+		p, err := pathway.New(name, pathway.DefaultConfig())
+		if err != nil {
+			return nil, err
+		}
+		l.policies = append(l.policies, p)
+	}
 	l.workers.New = func() any { return &worker{scorer: elasticity.NewScorer(m)} }
 	return l, nil
 }

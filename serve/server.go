@@ -81,7 +81,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		build:    opts.BuildVersion,
 		metrics:  newMetrics(),
 		ids:      newRequestIDs(),
-		defaults: options{Recommendations: cfg.Recommendations, MasteryCheckEvery: cfg.MasteryCheckEvery, Served: 0},
+		defaults: options{Recommendations: cfg.Recommendations, MasteryCheckEvery: cfg.MasteryCheckEvery, Served: 0, Policy: 0},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

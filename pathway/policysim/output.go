@@ -138,6 +138,7 @@ func (s *Summary) quartileFigure(name, title string, groups func(*PolicySummary)
 	p := newPlot(title, "quartile (1 lowest)", "gain per step ×1000")
 	w := vg.Points(60 / float64(max(1, len(s.Policies))))
 	p.Legend.Top = true
+	top := 0.0
 	for i := range s.Policies {
 		ps := &s.Policies[i]
 		vals := make(plotter.Values, 4)
@@ -146,6 +147,7 @@ func (s *Summary) quartileFigure(name, title string, groups func(*PolicySummary)
 			if math.IsNaN(vals[q]) {
 				vals[q] = 0
 			}
+			top = math.Max(top, vals[q])
 		}
 		b, err := plotter.NewBarChart(vals, w)
 		if err != nil {
@@ -158,6 +160,8 @@ func (s *Summary) quartileFigure(name, title string, groups func(*PolicySummary)
 		p.Legend.Add(ps.Name, b)
 	}
 	p.NominalX("Q1", "Q2", "Q3", "Q4")
+	// Headroom above the bars for the legend, which would hide them.
+	p.Y.Min, p.Y.Max = 0, top*(1.15+0.07*float64(len(s.Policies)))
 	return png(p, title, "Mean true ability gained per step in each population quartile; intervals are in the table.")
 }
 
@@ -178,7 +182,7 @@ main { max-width: 1080px; margin: 0 auto; padding: 1.5em 2em 4em; background: #f
 h1 { font-size: 1.6em; margin: 0.2em 0 0.4em; }
 h2 { font-size: 1.3em; margin-top: 2.2em; padding-top: 0.6em; border-top: 1px solid #ddd; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
-th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: right; vertical-align: top; white-space: nowrap; }
+th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #e4e4e4; text-align: right; vertical-align: top; }
 th { background: #f2f2f2; font-weight: 600; }
 td:first-child, th:first-child { text-align: left; }
 .meta { color: #555; font-size: 0.92em; }

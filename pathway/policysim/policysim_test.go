@@ -284,3 +284,33 @@ func TestShippedWorldsLoad(t *testing.T) {
 		}
 	}
 }
+
+// A world built from a model carries the model's population, bank and
+// count rates, and runs with the model as the platform's.
+func TestWorldFromModel(t *testing.T) {
+	m := prepare(t, smallWorld()).Model
+	p := m.Params()
+	w := WorldFromModel(m, DefaultWorld())
+	if w.Population.ThetaMean != p.Mean[0] || w.Population.ElasticityMean != p.Mean[1] ||
+		math.Abs(w.Population.ThetaSD*w.Population.ThetaSD-p.Cov[0][0]) > 1e-12 {
+		t.Errorf("population %+v, model mean %v cov %v", w.Population, p.Mean, p.Cov)
+	}
+	if len(w.Bank.List) != len(p.Items) || w.Bank.List[3].Difficulty != p.Difficulty[3] || w.Bank.List[3].ID != p.Items[3] {
+		t.Errorf("bank: %d items, item 3 %+v", len(w.Bank.List), w.Bank.List[3])
+	}
+	if w.Learning.Practice != "log1p" || w.Learning.Failed != p.Rates[0] || w.Learning.Supported != p.Rates[1] ||
+		w.Learning.Independent != p.Rates[2] || w.Learning.BeyondReach != p.Rates[0] {
+		t.Errorf("learning %+v, rates %v", w.Learning, p.Rates)
+	}
+	setup, err := PrepareFromModel(m, DefaultWorld())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if setup.Model != m || setup.CalibrationAttempts != 0 {
+		t.Errorf("setup model %p (want %p), calibration %d", setup.Model, m, setup.CalibrationAttempts)
+	}
+	s := run(t, setup, Options{Policies: policies(t, &setup.World), Learners: 30, Steps: 20, Seed: 1, Resamples: 20})
+	if len(s.Policies) != 5 || s.CalibrationAttempts != 0 {
+		t.Errorf("summary %+v", s)
+	}
+}

@@ -50,7 +50,7 @@ type Population struct {
 	Correlation    float64 `yaml:"correlation"`
 }
 
-// Bank is the item bank: drawn (Skills, Items, …) or listed (Items_).
+// Bank is the item bank: drawn (Skills, Items, …) or listed (List).
 type Bank struct {
 	// Skills skills with means ~ N(0, SkillSD²); Items items whose first
 	// skill is j mod Skills, a second one with probability TwoSkillShare,
@@ -221,9 +221,12 @@ func (w *World) Validate() error {
 	if l.ForgettingHalfLife < 0 {
 		bad("learning.forgetting_half_life", l.ForgettingHalfLife, ">= 0 (0: no forgetting)")
 	}
-	for name, d := range map[string]time.Duration{"time.independent": w.Time.Independent, "time.supported": w.Time.Supported, "time.failed": w.Time.Failed} {
-		if d <= 0 {
-			bad(name, d, "> 0")
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{{"time.independent", w.Time.Independent}, {"time.supported", w.Time.Supported}, {"time.failed", w.Time.Failed}} {
+		if t.d <= 0 {
+			bad(t.name, t.d, "> 0")
 		}
 	}
 	if !(w.Mastery > 0 && w.Mastery < 1) {

@@ -4,6 +4,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/zpd-project/zpd/models/elasticity"
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // LearnersSchema is the schema of the learners table: one row per learner.
@@ -139,5 +140,46 @@ func (rt *readinessTable) append(learner, item string, r *elasticity.Readiness) 
 		rt.f64[i].v = append(rt.f64[i].v, v)
 	}
 	rt.zone.append(r.Zone.String())
+	return rt.rowAdded()
+}
+
+// RecommendationsSchema is the schema of the recommendations table: one row
+// per learner × recommendation, in learner order then position.
+func RecommendationsSchema() *arrow.Schema {
+	return arrow.NewSchema([]arrow.Field{
+		{Name: "learner_id", Type: arrow.BinaryTypes.String},
+		{Name: "position", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "item_id", Type: arrow.BinaryTypes.String},
+		{Name: "kind", Type: arrow.BinaryTypes.String},
+		{Name: "reason", Type: arrow.BinaryTypes.String},
+		{Name: "policy", Type: arrow.BinaryTypes.String},
+	}, nil)
+}
+
+// recommendationsTable appends recommendations to a recommendations table.
+type recommendationsTable struct {
+	*table
+	policy                                string
+	learner, item, kind, reason, policyID stringColumn
+	position                              int64Column
+}
+
+// newRecommendationsTable starts the recommendations table rel under dir.
+func newRecommendationsTable(dir, rel, policy string, groupRows int) (*recommendationsTable, error) {
+	rt := &recommendationsTable{policy: policy}
+	rt.position.typ = arrow.PrimitiveTypes.Int64
+	cols := []column{&rt.learner, &rt.position, &rt.item, &rt.kind, &rt.reason, &rt.policyID}
+	t, err := createTable(dir, rel, RecommendationsSchema(), cols, groupRows)
+	rt.table = t
+	return rt, err
+}
+
+func (rt *recommendationsTable) append(learner, item string, r *pathway.Recommendation) error {
+	rt.learner.append(learner)
+	rt.position.append(int64(r.Position))
+	rt.item.append(item)
+	rt.kind.append(r.Kind.String())
+	rt.reason.append(r.Reason)
+	rt.policyID.append(rt.policy)
 	return rt.rowAdded()
 }

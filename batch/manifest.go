@@ -22,7 +22,9 @@ const FormatVersion = 2
 const (
 	LearnersDir  = "learners"
 	ReadinessDir = "readiness"
-	ReceiptsDir  = "_receipts"
+	// RecommendationsDir holds the recommendations table (Config.Recommend).
+	RecommendationsDir = "recommendations"
+	ReceiptsDir        = "_receipts"
 )
 
 // OutputFile describes one output file in a receipt or manifest.
@@ -46,6 +48,10 @@ type RunKey struct {
 	Shard            Shard  `json:"shard"`
 	// Parts is the number of parts the shard was split into.
 	Parts int `json:"parts"`
+	// Recommend and Policy are Config.Recommend and the policy's name;
+	// zero and empty without recommendations.
+	Recommend int    `json:"recommend,omitempty"`
+	Policy    string `json:"policy,omitempty"`
 }
 
 // Receipt records one finished part: its output files with their rows
@@ -53,11 +59,13 @@ type RunKey struct {
 // files that still match) means the part is done.
 type Receipt struct {
 	RunKey
-	Part          int          `json:"part"`
-	Learners      int64        `json:"learners"`
-	Attempts      int64        `json:"attempts"`
-	ReadinessRows int64        `json:"readiness_rows"`
-	Files         []OutputFile `json:"files"`
+	Part          int   `json:"part"`
+	Learners      int64 `json:"learners"`
+	Attempts      int64 `json:"attempts"`
+	ReadinessRows int64 `json:"readiness_rows"`
+	// RecommendationRows counts the recommendations table's rows.
+	RecommendationRows int64        `json:"recommendation_rows,omitempty"`
+	Files              []OutputFile `json:"files"`
 	// UnknownCounts are the whole shard's, not the part's: they depend
 	// only on the RunKey, so every receipt of a run holds the same counts
 	// and a manifest written from reused receipts alone still has them.
@@ -82,9 +90,11 @@ type Manifest struct {
 	Attempts       int64  `json:"attempts"`
 	ReadinessRows  int64  `json:"readiness_rows"`
 	UnknownCounts
-	Files        []OutputFile `json:"files"`
-	BuildVersion string       `json:"build_version,omitempty"`
-	CreatedAt    time.Time    `json:"created_at"`
+	// RecommendationRows counts the recommendations tables' rows.
+	RecommendationRows int64        `json:"recommendation_rows,omitempty"`
+	Files              []OutputFile `json:"files"`
+	BuildVersion       string       `json:"build_version,omitempty"`
+	CreatedAt          time.Time    `json:"created_at"`
 }
 
 // ManifestName returns the file name of a shard's manifest in the output
@@ -103,6 +113,9 @@ func (k *RunKey) partFiles(p int, readiness bool) (outputs []string, receipt str
 	outputs = []string{LearnersDir + "/" + name + ".parquet"}
 	if readiness {
 		outputs = append(outputs, ReadinessDir+"/"+name+".parquet")
+	}
+	if k.Recommend > 0 {
+		outputs = append(outputs, RecommendationsDir+"/"+name+".parquet")
 	}
 	return outputs, ReceiptsDir + "/" + name + ".json"
 }
@@ -208,7 +221,7 @@ func removeStale(out string, key *RunKey, readiness bool) error {
 		}
 	}
 	prefix := key.Shard.name() + "."
-	for _, dir := range []string{LearnersDir, ReadinessDir, ReceiptsDir} {
+	for _, dir := range []string{LearnersDir, ReadinessDir, RecommendationsDir, ReceiptsDir} {
 		entries, err := os.ReadDir(filepath.Join(out, dir))
 		if errors.Is(err, os.ErrNotExist) {
 			continue

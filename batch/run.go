@@ -12,6 +12,7 @@ import (
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models/elasticity"
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // DefaultMemoryBudget is Config.MemoryBudget when it is zero.
@@ -29,6 +30,11 @@ type Config struct {
 	// Candidates, when set, is a file of item ids (see docs/score.md) for
 	// the readiness table.
 	Candidates string `json:"candidates"`
+	// Recommend, when > 0, writes the recommendations table: this many next
+	// items per learner from the candidates, by Policy (a pathway policy
+	// name; empty: zpd-pod). It needs Candidates.
+	Recommend int    `json:"recommend"`
+	Policy    string `json:"policy"`
 	// Shard selects this process's learners; the zero value is all of them.
 	Shard Shard `json:"shard"`
 	// MemoryBudget bounds the memory the run plans for, in bytes; zero
@@ -80,6 +86,7 @@ type run struct {
 	model    *elasticity.Model
 	key      RunKey
 	cands    []candidate
+	policy   pathway.Policy
 	manifest Manifest
 	receipts []*Receipt
 	rows     int64 // estimated log rows
@@ -147,6 +154,19 @@ func newRun(cfg Config, opts Options) (*run, error) {
 		if r.cands, r.key.CandidatesSHA256, err = readCandidates(cfg.Candidates, m); err != nil {
 			return nil, fmt.Errorf("score: %w", err)
 		}
+	}
+	if cfg.Recommend < 0 || cfg.Recommend > 0 && len(r.cands) == 0 {
+		return nil, fmt.Errorf("score: recommend = %d: want >= 0, and candidates to recommend from", cfg.Recommend)
+	}
+	if cfg.Recommend > 0 {
+		if cfg.Policy == "" {
+			cfg.Policy = pathway.ZPDPoDName
+			r.cfg.Policy = cfg.Policy
+		}
+		if r.policy, err = pathway.New(cfg.Policy, pathway.DefaultConfig()); err != nil {
+			return nil, fmt.Errorf("score: %w", err)
+		}
+		r.key.Recommend, r.key.Policy = cfg.Recommend, cfg.Policy
 	}
 	if r.key.InputFingerprint, err = datasets.Fingerprint(cfg.In); err != nil {
 		return nil, fmt.Errorf("score: %w", err)
@@ -217,6 +237,9 @@ func refuseSymlink(path string) error {
 }
 
 func (r *run) dirs() []string {
+	if r.key.Recommend > 0 {
+		return []string{LearnersDir, ReadinessDir, RecommendationsDir, ReceiptsDir}
+	}
 	if len(r.cands) > 0 {
 		return []string{LearnersDir, ReadinessDir, ReceiptsDir}
 	}
@@ -321,14 +344,24 @@ func (r *run) scorePart(ctx context.Context, p int, c *cohort, prog *scoreProgre
 		}
 		defer ready.abort()
 	}
-	ps := &partScorer{m: r.model, cands: r.cands, workers: r.cfg.Workers, progress: prog.add}
-	if err := ps.score(ctx, c, g, learners, ready); err != nil {
+	var recs *recommendationsTable
+	if r.policy != nil {
+		if recs, err = newRecommendationsTable(r.cfg.Out, outputs[2], r.key.Policy, r.groupRows[1]); err != nil {
+			return err
+		}
+		defer recs.abort()
+	}
+	ps := &partScorer{m: r.model, cands: r.cands, workers: r.cfg.Workers, progress: prog.add, policy: r.policy, recommend: r.cfg.Recommend}
+	if err := ps.score(ctx, c, g, learners, ready, recs); err != nil {
 		return err
 	}
 	rec := &Receipt{RunKey: r.key, Part: p, Learners: int64(len(g.order)), Attempts: int64(c.Len()), UnknownCounts: r.unknown}
 	tables := []*table{learners.table}
 	if ready != nil {
 		tables = append(tables, ready.table)
+	}
+	if recs != nil {
+		tables = append(tables, recs.table)
 	}
 	for _, t := range tables {
 		f, err := t.commit()
@@ -339,6 +372,9 @@ func (r *run) scorePart(ctx context.Context, p int, c *cohort, prog *scoreProgre
 	}
 	if ready != nil {
 		rec.ReadinessRows = ready.rows
+	}
+	if recs != nil {
+		rec.RecommendationRows = recs.rows
 	}
 	if err := writeJSON(joinRel(r.cfg.Out, receiptPath), rec); err != nil {
 		return err
@@ -375,6 +411,7 @@ func (r *run) writeManifest() error {
 		m.Learners += rec.Learners
 		m.Attempts += rec.Attempts
 		m.ReadinessRows += rec.ReadinessRows
+		m.RecommendationRows += rec.RecommendationRows
 		m.Files = append(m.Files, rec.Files...)
 	}
 	return writeJSON(filepath.Join(r.cfg.Out, ManifestName(r.key.Shard)), m)

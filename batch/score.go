@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/zpd-project/zpd/models/elasticity"
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // candidate is one item of the readiness table.
@@ -23,13 +24,20 @@ type partScorer struct {
 	// progress is called from the writing goroutine with the attempts of
 	// each chunk written.
 	progress func(attempts int64)
+	// policy, when set, recommends recommend items per learner.
+	policy    pathway.Policy
+	recommend int
 }
 
 // chunk is a run of consecutive learners (in output order) scored by one
 // worker: their rows and, with candidates, their readiness for each.
 type chunk struct {
-	scores   []learnerScore
-	ready    []elasticity.Readiness // learner-major: len(scores) × len(cands)
+	scores []learnerScore
+	ready  []elasticity.Readiness // learner-major: len(scores) × len(cands)
+	// recs are the learners' recommendations in order; recEnd[i] ends
+	// learner i's.
+	recs     []pathway.Recommendation
+	recEnd   []int
 	attempts int64
 }
 
@@ -42,7 +50,7 @@ func chunkLearners(candidates int) int {
 
 // score scores every learner of c (grouped as g) and appends the rows to
 // learners and, when there are candidates, ready.
-func (ps *partScorer) score(ctx context.Context, c *cohort, g *groups, learners *learnersTable, ready *readinessTable) error {
+func (ps *partScorer) score(ctx context.Context, c *cohort, g *groups, learners *learnersTable, ready *readinessTable, recs *recommendationsTable) error {
 	size := chunkLearners(len(ps.cands))
 	n := (len(g.order) + size - 1) / size
 	results := make([]chan *chunk, n)
@@ -63,6 +71,7 @@ func (ps *partScorer) score(ctx context.Context, c *cohort, g *groups, learners 
 			defer wg.Done()
 			sc := elasticity.NewScorer(ps.m)
 			var h elasticity.History
+			var cands []pathway.Candidate
 			for {
 				select {
 				case tokens <- struct{}{}:
@@ -74,7 +83,7 @@ func (ps *partScorer) score(ctx context.Context, c *cohort, g *groups, learners 
 					return
 				}
 				lo, hi := k*size, min((k+1)*size, len(g.order))
-				results[k] <- ps.scoreChunk(sc, &h, c, g, g.order[lo:hi])
+				results[k] <- ps.scoreChunk(sc, &h, &cands, c, g, g.order[lo:hi])
 			}
 		}()
 	}
@@ -89,7 +98,7 @@ func (ps *partScorer) score(ctx context.Context, c *cohort, g *groups, learners 
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if err := ps.write(ch, learners, ready); err != nil {
+		if err := ps.write(ch, learners, ready, recs); err != nil {
 			return err
 		}
 		<-tokens
@@ -101,7 +110,7 @@ func (ps *partScorer) score(ctx context.Context, c *cohort, g *groups, learners 
 }
 
 // scoreChunk scores the learners us with sc, reusing h.
-func (ps *partScorer) scoreChunk(sc *elasticity.Scorer, h *elasticity.History, c *cohort, g *groups, us []int32) *chunk {
+func (ps *partScorer) scoreChunk(sc *elasticity.Scorer, h *elasticity.History, cands *[]pathway.Candidate, c *cohort, g *groups, us []int32) *chunk {
 	ch := &chunk{scores: make([]learnerScore, len(us))}
 	if len(ps.cands) > 0 {
 		ch.ready = make([]elasticity.Readiness, 0, len(us)*len(ps.cands))
@@ -116,8 +125,29 @@ func (ps *partScorer) scoreChunk(sc *elasticity.Scorer, h *elasticity.History, c
 		for _, cand := range ps.cands {
 			ch.ready = append(ch.ready, sc.Readiness(cand.index, nil))
 		}
+		if ps.policy != nil {
+			ch.recs = ps.recommendFor(ch.recs, h, s, ch.ready[len(ch.ready)-len(ps.cands):], cands)
+			ch.recEnd = append(ch.recEnd, len(ch.recs))
+		}
 	}
 	return ch
+}
+
+// recommendFor appends the policy's recommendations for the learner just
+// scored (history h, score s, readiness ready of the candidates), as the
+// server's options.policy computes them: the candidates placed by the
+// model, the history replayed, the seed pathway.SeedFor.
+func (ps *partScorer) recommendFor(dst []pathway.Recommendation, h *elasticity.History, s *learnerScore,
+	ready []elasticity.Readiness, cands *[]pathway.Candidate) []pathway.Recommendation {
+	*cands = (*cands)[:0]
+	for i, cand := range ps.cands {
+		pc := pathway.Place(ps.m, cand.index, nil)
+		pc.Readiness = ready[i]
+		*cands = append(*cands, pc)
+	}
+	v := pathway.View{Model: ps.m, Posterior: s.posterior, Candidates: *cands, Count: ps.recommend,
+		Seed: pathway.SeedFor(s.learner, h.Len())}
+	return pathway.Replay(ps.policy, ps.m, h).Next(dst, &v)
 }
 
 // history fills h with the learner's attempts rows (in Seq order) and s
@@ -143,9 +173,20 @@ func history(h *elasticity.History, s *learnerScore, c *cohort, rows []int32) {
 }
 
 // write appends a chunk's rows to the tables.
-func (ps *partScorer) write(ch *chunk, learners *learnersTable, ready *readinessTable) error {
+func (ps *partScorer) write(ch *chunk, learners *learnersTable, ready *readinessTable, recs *recommendationsTable) error {
 	nc := len(ps.cands)
 	for i := range ch.scores {
+		if recs != nil {
+			lo := 0
+			if i > 0 {
+				lo = ch.recEnd[i-1]
+			}
+			for _, r := range ch.recs[lo:ch.recEnd[i]] {
+				if err := recs.append(ch.scores[i].learner, ps.cands[r.Candidate].id, &r); err != nil {
+					return err
+				}
+			}
+		}
 		s := &ch.scores[i]
 		if err := learners.append(s); err != nil {
 			return err

@@ -9,7 +9,7 @@ import (
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/elasticity"
-	"github.com/zpd-project/zpd/models/pathway"
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // loaded is one loaded artifact: the model every request of its generation
@@ -23,6 +23,9 @@ type loaded struct {
 	loadedAt time.Time
 	mastery  float64
 	reach    float64
+	// policies are the pathway policies, in pathway.Names() order, with
+	// their default settings (options.policy).
+	policies []pathway.Policy
 	workers  sync.Pool
 }
 
@@ -37,6 +40,10 @@ type worker struct {
 	// unknown holds the ids of the scored learner's attempts at items the
 	// model does not know, to count them and their distinct items.
 	unknown [][]byte
+	// cands and candSkills hold the candidates as a policy sees them.
+	cands      []pathway.Candidate
+	candSkills []int32
+	view       pathway.View
 }
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity
@@ -60,6 +67,13 @@ func loadModel(dir string, lookup func(string) (models.Family, error)) (*loaded,
 	}
 	cfg := m.Params().Config
 	l := &loaded{meta: a.Metadata, model: m, dir: dir, loadedAt: time.Now(), mastery: cfg.Mastery, reach: cfg.Reach}
+	for _, name := range pathway.Names() {
+		p, err := pathway.New(name, pathway.DefaultConfig())
+		if err != nil {
+			return nil, err
+		}
+		l.policies = append(l.policies, p)
+	}
 	l.workers.New = func() any { return &worker{scorer: elasticity.NewScorer(m)} }
 	return l, nil
 }

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/zpd-project/zpd/models/elasticity"
-	"github.com/zpd-project/zpd/models/pathway"
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // Source says how a candidate's readiness was computed.
@@ -71,11 +71,55 @@ func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticit
 		w.readiness = append(w.readiness, r)
 		w.sources = append(w.sources, src)
 	}
+	if opts.Policy > 0 {
+		w.recommend(l, req, li, l.policies[opts.Policy-1], post, opts.Recommendations)
+		return post, nil
+	}
 	w.recs = pathway.Recommend(w.recs[:0], w.readiness, pathway.Options{
 		Count: opts.Recommendations, MasteryCheckEvery: opts.MasteryCheckEvery, Served: opts.Served,
 		Mastery: l.mastery, Reach: l.reach,
 	})
 	return post, nil
+}
+
+// recommend fills w.recs from policy p for learner li, whose history
+// (w.history), posterior and candidates' readiness w.score computed.
+func (w *worker) recommend(l *loaded, req *request, li int, p pathway.Policy, post elasticity.Posterior, count int) {
+	lr := &req.Learners[li]
+	m := l.model
+	// Skills first, into one buffer, then the candidates slicing it.
+	w.candSkills = w.candSkills[:0]
+	for i := lr.CandStart; i < lr.CandStart+lr.CandN; i++ {
+		c := &req.Candidates[i]
+		w.candSkills = resolveSkills(w.candSkills, m, req.SkillIDs[c.SkillStart:c.SkillEnd])
+	}
+	w.cands = w.cands[:0]
+	at := 0
+	for k, i := 0, lr.CandStart; i < lr.CandStart+lr.CandN; k, i = k+1, i+1 {
+		c := &req.Candidates[i]
+		start := at
+		for _, id := range req.SkillIDs[c.SkillStart:c.SkillEnd] {
+			if m.SkillIndex(string(id)) != elasticity.NoSkill {
+				at++
+			}
+		}
+		skills := w.candSkills[start:at:at]
+		var cand pathway.Candidate
+		switch w.sources[k] {
+		case fromModel:
+			cand = pathway.Place(m, itemIndex(m, c.Item), skills)
+		case fromDifficulty:
+			cand = pathway.Candidate{Item: elasticity.NoItem, Skills: skills, Difficulty: c.Difficulty}
+		default:
+			cand = pathway.Place(m, elasticity.NoItem, skills)
+		}
+		cand.Readiness = w.readiness[k]
+		w.cands = append(w.cands, cand)
+	}
+	learner := pathway.Replay(p, m, &w.history)
+	w.view = pathway.View{Model: m, Posterior: post, Candidates: w.cands, Count: count,
+		Seed: pathway.SeedFor(string(lr.ID), w.history.Len())}
+	w.recs = learner.Next(w.recs[:0], &w.view)
 }
 
 // unplacedError is a candidate item the model does not know, sent without

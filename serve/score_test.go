@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/zpd-project/zpd/models/elasticity"
-	"github.com/zpd-project/zpd/models/pathway"
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // TestScoreMatchesScorer checks /v1/score against the model's own API: the

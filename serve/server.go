@@ -83,7 +83,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		metrics:  newMetrics(),
 		ids:      newRequestIDs(),
 		batches:  newBatchGate(cfg),
-		defaults: options{Recommendations: cfg.Recommendations, MasteryCheckEvery: cfg.MasteryCheckEvery, Served: 0},
+		defaults: options{Recommendations: cfg.Recommendations, MasteryCheckEvery: cfg.MasteryCheckEvery, Served: 0, Policy: 0},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -3,6 +3,9 @@ package serve
 import (
 	"errors"
 	"strconv"
+	"strings"
+
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // request is a decoded /v1/score or /v1/score/batch body. Learners index
@@ -62,9 +65,12 @@ type options struct {
 	Recommendations   int
 	MasteryCheckEvery int
 	Served            int
+	// Policy is 0 for the default ranking (pathway.Recommend), else 1 +
+	// the index of a pathway policy in pathway.Names().
+	Policy int
 }
 
-func unsetOptions() options { return options{-1, -1, -1} }
+func unsetOptions() options { return options{-1, -1, -1, -1} }
 
 // merge fills o's unset fields from def.
 func (o options) merge(def options) options {
@@ -76,6 +82,9 @@ func (o options) merge(def options) options {
 	}
 	if o.Served < 0 {
 		o.Served = def.Served
+	}
+	if o.Policy < 0 {
+		o.Policy = def.Policy
 	}
 	return o
 }
@@ -402,6 +411,26 @@ func (d *decoder) candidate(r *request) error {
 // maxRecommendationCadence bounds served and mastery_check_every.
 const maxRecommendationCadence = 1 << 30
 
+// policy decodes options.policy: a pathway policy name, or null for the
+// default ranking.
+func (d *decoder) policy(o *options) error {
+	if d.lx.null() {
+		o.Policy = -1
+		return nil
+	}
+	name, err := d.lx.str()
+	if err != nil {
+		return typed(err, "policy", "a string")
+	}
+	for i, n := range pathway.Names() {
+		if string(name) == n {
+			o.Policy = i + 1
+			return nil
+		}
+	}
+	return &fieldError{field: "policy", msg: "unknown policy: want one of " + strings.Join(pathway.Names(), ", ")}
+}
+
 // options decodes an options object (or null) into o.
 func (d *decoder) options(o *options) error {
 	if d.lx.null() {
@@ -417,6 +446,8 @@ func (d *decoder) options(o *options) error {
 			dst, hi = &o.MasteryCheckEvery, maxRecommendationCadence
 		case "served":
 			dst, hi = &o.Served, maxRecommendationCadence
+		case "policy":
+			return d.policy(o)
 		default:
 			return d.lx.skip()
 		}

@@ -21,6 +21,8 @@ type scoreSettings struct {
 	Data       string `json:"data"`
 	Out        string `json:"out"`
 	Candidates string `json:"candidates"`
+	Recommend  int    `json:"recommend"`
+	Policy     string `json:"policy"`
 	// Shard is "i/N"; empty takes JOB_COMPLETION_INDEX/JOB_COMPLETIONS
 	// (a Kubernetes Indexed Job), else the whole cohort.
 	Shard        string        `json:"shard"`
@@ -45,6 +47,10 @@ model exactly as the HTTP API does, and writes under --out:
   learners/*.parquet    one row per learner: ability, elasticity, their SDs, ZAD
                         edge, point of difficulty, ZPD band, counts, last activity
   readiness/*.parquet   with --candidates: one row per learner x item
+  recommendations/*.parquet
+                        with --recommend N: each learner's next N items from
+                        the candidates by --policy (docs/pathways.md), as
+                        /v1/score options.policy gives them
   manifest.shard-*.json row counts and SHA-256 of every file, model version,
                         input fingerprint, attempts at unknown items
 
@@ -78,6 +84,8 @@ docs/score.md describes the columns and the layout.`,
 	addDataFlag(cmd, "attempt log: file, directory or Hive tree (--in is the same flag)")
 	f.String("out", "", "output directory")
 	f.String("candidates", "", "candidate items: text file, one item id per line, or Parquet with an item_id column")
+	f.Int("recommend", 0, "recommend this many next items per learner from the candidates (0: none)")
+	f.String("policy", "zpd-pod", "pathway policy of --recommend: mastery-first, zad-next, zpd-pod, random or zpdes")
 	f.String("shard", "", "score shard i of N (i/N); default from JOB_COMPLETION_INDEX/JOB_COMPLETIONS, else all")
 	f.String("memory-budget", "1GB", "memory to plan for, e.g. 256MB or 4GB (KB, MB, GB are powers of 1024)")
 	f.Int("workers", 0, "scoring goroutines (0: one per CPU)")
@@ -100,7 +108,7 @@ func runScore(cmd *cobra.Command, s scoreSettings) error {
 	if err != nil {
 		return fmt.Errorf("score: --memory-budget: %w", err)
 	}
-	cfg := batch.Config{Model: s.Model, In: s.Data, Out: s.Out, Candidates: s.Candidates,
+	cfg := batch.Config{Model: s.Model, In: s.Data, Out: s.Out, Candidates: s.Candidates, Recommend: s.Recommend, Policy: s.Policy,
 		Shard: shard, MemoryBudget: budget, Workers: s.Workers, AllowUnknownItems: s.AllowUnknownItems}
 	opts := batch.Options{BuildVersion: version}
 	if s.Progress {

@@ -225,3 +225,32 @@ func TestScoreUnknownItems(t *testing.T) {
 		t.Errorf("manifest does not count unknown attempts and items:\n%s", raw)
 	}
 }
+
+func TestScoreRecommend(t *testing.T) {
+	log, model := scoreFixture(t)
+	dir := t.TempDir()
+	cands := filepath.Join(dir, "items.txt")
+	if err := os.WriteFile(cands, []byte(firstItems(t, model, 5)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "scores")
+	stdout := mustZPD(t, "score", "--model", model, "--in", log, "--out", out, "--candidates", cands,
+		"--recommend", "2", "--policy", "zpdes", "--json", "--progress=false")
+	var sum struct {
+		Manifest batch.Manifest `json:"manifest"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("summary %q: %v", stdout, err)
+	}
+	if sum.Manifest.RecommendationRows != 120 || sum.Manifest.Policy != "zpdes" || sum.Manifest.Recommend != 2 {
+		t.Errorf("manifest %+v: want 120 recommendation rows by zpdes", sum.Manifest)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, batch.RecommendationsDir, "*.parquet"))
+	if len(files) != 1 {
+		t.Errorf("recommendations files %v, want one", files)
+	}
+	code, _, stderr := zpd(t, "score", "--model", model, "--in", log, "--out", out, "--recommend", "2", "--progress=false")
+	if code == 0 || !strings.Contains(stderr, "candidates") {
+		t.Errorf("--recommend without --candidates: exit %d, %q", code, stderr)
+	}
+}

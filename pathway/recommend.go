@@ -1,12 +1,7 @@
-// Package pathway chooses a learner's next items from their scored
-// readiness: stretch items aimed at the point of difficulty (the hardest
-// difficulty the learner still reaches with support), with a mastery check
-// near the ZAD edge every k recommendations.
-//
-// Everything here is a pure function of a learner's readiness for candidate
-// items (from elasticity.Scorer.Readiness, or Posterior.ReadinessAt for
-// items known only by a difficulty) and the model's thresholds, so the HTTP server and
-// batch scoring share one recommendation logic.
+// Recommend is the single-call stretch/check ranking the server has always
+// used when a request names no policy: a pure function of a learner's
+// readiness for candidate items and the model's thresholds.
+
 package pathway
 
 import (
@@ -28,12 +23,27 @@ const (
 	// success) is nearest the mastery threshold, to confirm that the learner
 	// still manages alone what the model says they master.
 	MasteryCheck
+	// Practice is ordinary practice: mastery-first's next item on the
+	// current skill, zad-next's item just beyond the ZAD edge, zpdes's pick
+	// from its chosen arm.
+	Practice
+	// StepBack consolidates at the ZAD edge after a failed mastery check.
+	StepBack
+	// Explore is a pick made at random.
+	Explore
 )
 
 // String names the kind.
 func (k Kind) String() string {
-	if k == MasteryCheck {
+	switch k {
+	case MasteryCheck:
 		return "mastery_check"
+	case Practice:
+		return "practice"
+	case StepBack:
+		return "step_back"
+	case Explore:
+		return "explore"
 	}
 	return "stretch"
 }

@@ -174,6 +174,9 @@ func TestWriteDirKeepsFilesItDidNotWrite(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(path, []byte("the user's own file"), 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -187,10 +187,14 @@ func (f *fitter) run(ctx context.Context, check func() (bool, error)) error {
 		}
 		if f.hyperOn || f.iter >= hyperWarmup {
 			f.hyperOn = true
-			f.change = f.updateHyper()
+			f.updateHyper()
 			o.updateKappa()
 			h := f.hyper()
 			f.report.HyperChange = prev.changes(h)
+			f.change = 0
+			for _, c := range f.report.HyperChange {
+				f.change = math.Max(f.change, c)
+			}
 			prev = h
 		}
 		f.fullGradient(f.x, f.gl, f.g)
@@ -333,9 +337,8 @@ func (f *fitter) lineSearch(slope float64, withValue bool) (value float64, ok bo
 }
 
 // updateHyper re-estimates the prior variances from the current effects and
-// their Laplace variances (the M-step of a Laplace-approximate EM) and
-// returns the largest relative change of a prior SD.
-func (f *fitter) updateHyper() float64 {
+// their Laplace variances (the M-step of a Laplace-approximate EM).
+func (f *fitter) updateHyper() {
 	o, d, lay, x := f.obj, f.d, f.obj.lay, f.x
 	h := &o.hyp
 	old := *h
@@ -416,7 +419,6 @@ func (f *fitter) updateHyper() float64 {
 			h.varRate[c] = relax(old.varRate[c], sRate[c]/nRate, minVar*minVar)
 		}
 	}
-	return hyperChange(&old, h)
 }
 
 // emOverRelax over-relaxes each variance update in log space: EM moves
@@ -435,25 +437,6 @@ func relax(old, em, floor float64) float64 {
 
 // maxCorr bounds the prior correlation of θ and ε away from ±1.
 const maxCorr = 0.98
-
-// hyperChange is the largest change of a prior SD between a and b, in
-// logits (learning-rate SDs per unit of their feature), or of the prior
-// correlation.
-func hyperChange(a, b *hyper) float64 {
-	pairs := [][3]float64{
-		{a.cov[0][0], b.cov[0][0], 1}, {a.cov[1][1], b.cov[1][1], 1},
-		{a.varB, b.varB, 1}, {a.varD, b.varD, 1}, {a.varBeta, b.varBeta, 1}, {a.varDelt, b.varDelt, 1},
-	}
-	for c := range a.varRate {
-		pairs = append(pairs, [3]float64{a.varRate[c], b.varRate[c], 1})
-	}
-	m := 0.0
-	for _, p := range pairs {
-		m = math.Max(m, p[2]*math.Abs(math.Sqrt(p[1])-math.Sqrt(p[0])))
-	}
-	c := math.Abs(a.cov[0][1]/math.Sqrt(a.cov[0][0]*a.cov[1][1]) - b.cov[0][1]/math.Sqrt(b.cov[0][0]*b.cov[1][1]))
-	return math.Max(m, c)
-}
 
 func inverse2(a [2][2]float64) [2][2]float64 {
 	det := a[0][0]*a[1][1] - a[0][1]*a[1][0]

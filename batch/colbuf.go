@@ -49,62 +49,99 @@ func (c *stringColumn) array() arrow.Array {
 
 func (c *stringColumn) reset() { c.offsets, c.data = c.offsets[:0], c.data[:0] }
 
-// float64Column holds float64 values.
-type float64Column struct{ v []float64 }
+// float64Column holds float64 values, with nulls marked in a validity
+// bitmap when nullable.
+type float64Column struct {
+	v        []float64
+	valid    bitmap
+	nullable bool
+}
+
+func (c *float64Column) append(v float64) {
+	if c.nullable {
+		c.valid.set(len(c.v), true)
+	}
+	c.v = append(c.v, v)
+}
+
+func (c *float64Column) appendNull() {
+	c.valid.set(len(c.v), false)
+	c.v = append(c.v, 0)
+}
 
 func (c *float64Column) array() arrow.Array {
+	valid, nulls := c.valid.buffer(c.nullable)
 	d := array.NewData(arrow.PrimitiveTypes.Float64, len(c.v),
-		[]*memory.Buffer{nil, wrap(arrow.Float64Traits.CastToBytes(c.v))}, nil, 0, 0)
+		[]*memory.Buffer{valid, wrap(arrow.Float64Traits.CastToBytes(c.v))}, nil, nulls, 0)
 	defer d.Release()
 	return array.MakeFromData(d)
 }
 
-func (c *float64Column) reset() { c.v = c.v[:0] }
+func (c *float64Column) reset() {
+	c.v = c.v[:0]
+	c.valid.reset()
+}
+
+// bitmap is an Arrow validity bitmap and its count of nulls.
+type bitmap struct {
+	bits  []byte // bit i set: value i is not null
+	nulls int
+}
+
+func (b *bitmap) set(i int, ok bool) {
+	if i/8 >= len(b.bits) {
+		b.bits = append(b.bits, 0)
+	}
+	if ok {
+		b.bits[i/8] |= 1 << (i % 8)
+	} else {
+		b.nulls++
+	}
+}
+
+// buffer returns the bitmap for a column (nil when it has no nulls) and the
+// null count.
+func (b *bitmap) buffer(nullable bool) (*memory.Buffer, int) {
+	if !nullable || b.nulls == 0 {
+		return nil, 0
+	}
+	return wrap(b.bits), b.nulls
+}
+
+func (b *bitmap) reset() {
+	clear(b.bits)
+	b.bits, b.nulls = b.bits[:0], 0
+}
 
 // int64Column holds int64 values, or timestamps of type typ with nulls
 // marked in a validity bitmap when nullable.
 type int64Column struct {
 	typ      arrow.DataType
 	v        []int64
-	valid    []byte // bit i set: value i is not null (nullable columns only)
+	valid    bitmap
 	nullable bool
-	nulls    int
 }
 
 func (c *int64Column) append(v int64) {
 	if c.nullable {
-		c.setValid(len(c.v), true)
+		c.valid.set(len(c.v), true)
 	}
 	c.v = append(c.v, v)
 }
 
 func (c *int64Column) appendNull() {
-	c.setValid(len(c.v), false)
-	c.nulls++
+	c.valid.set(len(c.v), false)
 	c.v = append(c.v, 0)
 }
 
-func (c *int64Column) setValid(i int, ok bool) {
-	if i/8 >= len(c.valid) {
-		c.valid = append(c.valid, 0)
-	}
-	if ok {
-		c.valid[i/8] |= 1 << (i % 8)
-	}
-}
-
 func (c *int64Column) array() arrow.Array {
-	var valid *memory.Buffer
-	if c.nullable && c.nulls > 0 {
-		valid = wrap(c.valid)
-	}
-	d := array.NewData(c.typ, len(c.v), []*memory.Buffer{valid, wrap(arrow.Int64Traits.CastToBytes(c.v))}, nil, c.nulls, 0)
+	valid, nulls := c.valid.buffer(c.nullable)
+	d := array.NewData(c.typ, len(c.v), []*memory.Buffer{valid, wrap(arrow.Int64Traits.CastToBytes(c.v))}, nil, nulls, 0)
 	defer d.Release()
 	return array.MakeFromData(d)
 }
 
 func (c *int64Column) reset() {
-	c.v, c.nulls = c.v[:0], 0
-	clear(c.valid)
-	c.valid = c.valid[:0]
+	c.v = c.v[:0]
+	c.valid.reset()
 }

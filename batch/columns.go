@@ -29,10 +29,11 @@ func LearnersSchema() *arrow.Schema {
 		{Name: "zad_edge_sd", Type: f64},
 		{Name: "point_of_difficulty", Type: f64},
 		{Name: "point_of_difficulty_sd", Type: f64},
-		{Name: "zpd_low", Type: f64},
-		{Name: "zpd_high", Type: f64},
+		{Name: "zpd_low", Type: f64, Nullable: true},
+		{Name: "zpd_high", Type: f64, Nullable: true},
 		{Name: "zpd_width", Type: f64},
 		{Name: "zpd_width_sd", Type: f64},
+		{Name: "p_support_helps", Type: f64},
 	}, nil)
 }
 
@@ -48,6 +49,8 @@ func ReadinessSchema() *arrow.Schema {
 		{Name: "p_independent_sd", Type: f64},
 		{Name: "p_supported", Type: f64},
 		{Name: "p_supported_sd", Type: f64},
+		{Name: "p_mastered", Type: f64},
+		{Name: "p_reach", Type: f64},
 		{Name: "zone", Type: arrow.BinaryTypes.String},
 	}, nil)
 }
@@ -71,8 +74,12 @@ type learnersTable struct {
 	learner, mv stringColumn
 	ints        [4]int64Column // attempts, independent, supported, last_seq
 	time        int64Column
-	f64         [13]float64Column
+	f64         [14]float64Column
 }
+
+// Columns of learnersTable.f64 that hold the ZPD band: null when support
+// does not help the learner.
+const zpdLowColumn, zpdHighColumn = 9, 10
 
 // newLearnersTable starts the learners table rel under dir.
 func newLearnersTable(dir, rel, version string, groupRows int) (*learnersTable, error) {
@@ -81,6 +88,7 @@ func newLearnersTable(dir, rel, version string, groupRows int) (*learnersTable, 
 	for i := range lt.ints {
 		lt.ints[i].typ = arrow.PrimitiveTypes.Int64
 	}
+	lt.f64[zpdLowColumn].nullable, lt.f64[zpdHighColumn].nullable = true, true
 	lt.time = int64Column{typ: sc.Field(6).Type, nullable: true}
 	cols := []column{&lt.learner, &lt.mv, &lt.ints[0], &lt.ints[1], &lt.ints[2], &lt.ints[3], &lt.time}
 	for i := range lt.f64 {
@@ -106,9 +114,13 @@ func (lt *learnersTable) append(s *learnerScore) error {
 	for i, v := range [...]float64{
 		p.Ability.Value, p.Ability.SD, p.Elasticity.Value, p.Elasticity.SD, p.Cov[0][1],
 		p.ZADEdge.Value, p.ZADEdge.SD, p.PointOfDifficulty.Value, p.PointOfDifficulty.SD,
-		p.ZPD.Low, p.ZPD.High, p.ZPDWidth.Value, p.ZPDWidth.SD,
+		p.ZPD.Low, p.ZPD.High, p.ZPDWidth.Value, p.ZPDWidth.SD, p.PSupportHelps,
 	} {
-		lt.f64[i].v = append(lt.f64[i].v, v)
+		if (i == zpdLowColumn || i == zpdHighColumn) && !p.SupportHelps() {
+			lt.f64[i].appendNull()
+			continue
+		}
+		lt.f64[i].append(v)
 	}
 	return lt.rowAdded()
 }
@@ -117,7 +129,7 @@ func (lt *learnersTable) append(s *learnerScore) error {
 type readinessTable struct {
 	*table
 	learner, item, zone stringColumn
-	f64                 [5]float64Column
+	f64                 [7]float64Column
 }
 
 // newReadinessTable starts the readiness table rel under dir.
@@ -136,8 +148,9 @@ func newReadinessTable(dir, rel string, groupRows int) (*readinessTable, error) 
 func (rt *readinessTable) append(learner, item string, r *elasticity.Readiness) error {
 	rt.learner.append(learner)
 	rt.item.append(item)
-	for i, v := range [...]float64{r.Difficulty, r.Independent.Value, r.Independent.SD, r.Supported.Value, r.Supported.SD} {
-		rt.f64[i].v = append(rt.f64[i].v, v)
+	for i, v := range [...]float64{r.Difficulty, r.Independent.Value, r.Independent.SD, r.Supported.Value, r.Supported.SD,
+		r.PMastered, r.PReach} {
+		rt.f64[i].append(v)
 	}
 	rt.zone.append(r.Zone.String())
 	return rt.rowAdded()

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,13 +20,28 @@ type learnerRow struct {
 	id, version                               string
 	attempts, independent, supported, lastSeq int64
 	lastTimeMS                                int64 // noTime when null
-	floats                                    [13]float64
+	floats                                    [14]float64
+}
+
+// sameRow reports whether two rows are equal, a NaN (null) equal to itself.
+func (a learnerRow) sameRow(b learnerRow) bool {
+	fa, fb := a.floats, b.floats
+	a.floats, b.floats = [14]float64{}, [14]float64{}
+	if a != b {
+		return false
+	}
+	for i := range fa {
+		if math.Float64bits(fa[i]) != math.Float64bits(fb[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // readinessRow is a readiness-table row as read back.
 type readinessRow struct {
 	learner, item, zone string
-	floats              [5]float64
+	floats              [7]float64
 }
 
 // readParquet returns the record batches of the Parquet files matching
@@ -86,7 +102,13 @@ func readLearners(t *testing.T, out string) []learnerRow {
 				r.lastTimeMS = int64(ts.Value(i))
 			}
 			for j := range r.floats {
-				r.floats[j] = rec.Column(7 + j).(*array.Float64).Value(i)
+				// A null (the ZPD band of a learner support does not help)
+				// reads as NaN.
+				if c := rec.Column(7 + j).(*array.Float64); c.IsNull(i) {
+					r.floats[j] = math.NaN()
+				} else {
+					r.floats[j] = c.Value(i)
+				}
 			}
 			rows = append(rows, r)
 		}
@@ -102,7 +124,7 @@ func readReadiness(t *testing.T, out string) []readinessRow {
 	for _, rec := range readParquet(t, filepath.Join(out, ReadinessDir, "*.parquet"), ReadinessSchema()) {
 		str := func(c int) *array.String { return rec.Column(c).(*array.String) }
 		for i := range int(rec.NumRows()) {
-			r := readinessRow{learner: str(0).Value(i), item: str(1).Value(i), zone: str(7).Value(i)}
+			r := readinessRow{learner: str(0).Value(i), item: str(1).Value(i), zone: str(9).Value(i)}
 			for j := range r.floats {
 				r.floats[j] = rec.Column(2 + j).(*array.Float64).Value(i)
 			}

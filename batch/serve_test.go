@@ -87,11 +87,20 @@ func TestBatchEqualsHTTPAPI(t *testing.T) {
 			"ability_elasticity_cov": r.Cov[0][1],
 			"zad_edge":               r.ZADEdge.Value, "zad_edge_sd": r.ZADEdge.SD,
 			"point_of_difficulty": r.PointOfDifficulty.Value, "point_of_difficulty_sd": r.PointOfDifficulty.SD,
-			"zpd_low": r.ZPD.Low, "zpd_high": r.ZPD.High, "zpd_width": r.ZPDWidth.Value, "zpd_width_sd": r.ZPDWidth.SD,
+			"zpd_width": r.ZPDWidth.Value, "zpd_width_sd": r.ZPDWidth.SD, "p_support_helps": r.PSupportHelps,
 		} {
 			if got := learners[col][i].(float64); !sameAsAPI(got, want) {
 				t.Errorf("%s: %s = %v, API %v", id, col, got, want)
 			}
+		}
+		// The band is null in both when support does not help.
+		low, high := learners["zpd_low"][i], learners["zpd_high"][i]
+		if r.ZPD == nil {
+			if low != nil || high != nil {
+				t.Errorf("%s: zpd band (%v, %v), API null", id, low, high)
+			}
+		} else if low == nil || high == nil || !sameAsAPI(low.(float64), r.ZPD.Low) || !sameAsAPI(high.(float64), r.ZPD.High) {
+			t.Errorf("%s: zpd band (%v, %v), API %+v", id, low, high, *r.ZPD)
 		}
 		if got := learners["attempts"][i].(int64); got != int64(r.Attempts) {
 			t.Errorf("%s: attempts %d, API %d", id, got, r.Attempts)
@@ -144,6 +153,10 @@ type apiReadiness struct {
 	Supported    *apiEstimate `json:"supported"`
 	PIndependent *float64     `json:"p_independent"`
 	PSupported   *float64     `json:"p_supported"`
+	PIndepSD     *float64     `json:"p_independent_sd"`
+	PSupportedSD *float64     `json:"p_supported_sd"`
+	PMastered    *float64     `json:"p_mastered"`
+	PReach       *float64     `json:"p_reach"`
 	Zone         string       `json:"zone"`
 }
 
@@ -163,21 +176,28 @@ func (r *apiReadiness) values() map[string]float64 {
 	if r.PSupported != nil {
 		v["p_supported"] = *r.PSupported
 	}
+	for col, p := range map[string]*float64{"p_independent_sd": r.PIndepSD, "p_supported_sd": r.PSupportedSD,
+		"p_mastered": r.PMastered, "p_reach": r.PReach} {
+		if p != nil {
+			v[col] = *p
+		}
+	}
 	return v
 }
 
 type apiResult struct {
-	LearnerID         string                      `json:"learner_id"`
-	ModelVersion      string                      `json:"model_version"`
-	Attempts          int                         `json:"attempts"`
-	Ability           apiEstimate                 `json:"ability"`
-	Elasticity        apiEstimate                 `json:"elasticity"`
-	Cov               [2][2]float64               `json:"cov"`
-	ZADEdge           apiEstimate                 `json:"zad_edge"`
-	PointOfDifficulty apiEstimate                 `json:"point_of_difficulty"`
-	ZPD               struct{ Low, High float64 } `json:"zpd"`
-	ZPDWidth          apiEstimate                 `json:"zpd_width"`
-	Readiness         []apiReadiness              `json:"readiness"`
+	LearnerID         string                       `json:"learner_id"`
+	ModelVersion      string                       `json:"model_version"`
+	Attempts          int                          `json:"attempts"`
+	Ability           apiEstimate                  `json:"ability"`
+	Elasticity        apiEstimate                  `json:"elasticity"`
+	Cov               [2][2]float64                `json:"cov"`
+	ZADEdge           apiEstimate                  `json:"zad_edge"`
+	PointOfDifficulty apiEstimate                  `json:"point_of_difficulty"`
+	ZPD               *struct{ Low, High float64 } `json:"zpd"`
+	PSupportHelps     float64                      `json:"p_support_helps"`
+	ZPDWidth          apiEstimate                  `json:"zpd_width"`
+	Readiness         []apiReadiness               `json:"readiness"`
 }
 
 // apiScores asks the server's handler for every learner of log, attempts
@@ -276,7 +296,11 @@ func readColumns(t *testing.T, dir string) map[string][]any {
 					case *array.Int64:
 						cols[name] = append(cols[name], a.Value(i))
 					case *array.Float64:
-						cols[name] = append(cols[name], a.Value(i))
+						if a.IsNull(i) {
+							cols[name] = append(cols[name], nil)
+						} else {
+							cols[name] = append(cols[name], a.Value(i))
+						}
 					default:
 						cols[name] = append(cols[name], nil)
 					}

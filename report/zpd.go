@@ -83,15 +83,16 @@ func zpdChart(m *elasticity.Model, ch Chosen, i int) (ZPDChart, error) {
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, -0.36, 1.02
 	band, _ := plotter.NewPolygon(plotter.XYs{{X: post.ZPD.Low, Y: 0}, {X: post.ZPD.High, Y: 0}, {X: post.ZPD.High, Y: 1}, {X: post.ZPD.Low, Y: 1}})
 	band.LineStyle.Width = 0
-	// Support that lowers success (ε < 0) opens no zone: the span between
-	// the two edges is then drawn grey, never as the green ZPD.
-	hasZPD := eps >= 0 && post.ZPD.High > post.ZPD.Low
+	// Support that does not lift success (ε ≤ 0) opens no zone: the span
+	// between the two edges is then drawn grey, never as the green ZPD (the
+	// rule the server and batch follow: Posterior.SupportHelps).
+	hasZPD := post.SupportHelps() && post.ZPD.High > post.ZPD.Low
 	if hasZPD {
 		band.Color = color3(200, 235, 200)
 		p.Legend.Add(fmt.Sprintf("ZPD (width %.2f)", post.ZPDWidth.Value), band)
 	} else {
 		band.Color = color3(225, 225, 225)
-		p.Legend.Add(fmt.Sprintf("no ZPD (ε = %.2f < 0)", eps), band)
+		p.Legend.Add(fmt.Sprintf("no ZPD: support does not help (ε = %.2f ≤ 0)", eps), band)
 	}
 	p.Add(band)
 	cfg := m.Params().Config

@@ -22,7 +22,8 @@ import (
 //	  candidate_count      INT*  [B]  candidates per learner (omitted: B = 1, all M)
 //	outputs, FP64 [B]: ability, ability_sd, elasticity, elasticity_sd,
 //	  zad_edge, zad_edge_sd, point_of_difficulty, point_of_difficulty_sd,
-//	  zpd_low, zpd_high, zpd_width
+//	  zpd_low, zpd_high, zpd_width, p_support_helps (the band is
+//	  meaningful only when p_support_helps > 0.5: a tensor cannot hold null)
 //	outputs, [M]: candidate_difficulty, candidate_p_independent,
 //	  candidate_p_supported (FP64), candidate_zone (BYTES)
 
@@ -58,6 +59,7 @@ var v2Outputs = [...]v2Output{
 	{name: "zpd_low", datatype: "FP64", learner: func(p *elasticity.Posterior) float64 { return p.ZPD.Low }},
 	{name: "zpd_high", datatype: "FP64", learner: func(p *elasticity.Posterior) float64 { return p.ZPD.High }},
 	{name: "zpd_width", datatype: "FP64", learner: func(p *elasticity.Posterior) float64 { return p.ZPDWidth.Value }},
+	{name: "p_support_helps", datatype: "FP64", learner: func(p *elasticity.Posterior) float64 { return p.PSupportHelps }},
 	{name: "candidate_difficulty", datatype: "FP64", candidate: func(r *elasticity.Readiness) float64 { return r.Difficulty }},
 	{name: "candidate_p_independent", datatype: "FP64", candidate: func(r *elasticity.Readiness) float64 { return r.Independent.Value }},
 	{name: "candidate_p_supported", datatype: "FP64", candidate: func(r *elasticity.Readiness) float64 { return r.Supported.Value }},

@@ -62,7 +62,7 @@ func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticit
 		case item != elasticity.NoItem:
 			r = w.scorer.Readiness(item, w.skills)
 		case c.HasDifficulty:
-			r, src = post.ReadinessAt(c.Difficulty, l.mastery, l.reach), fromDifficulty
+			r, src = post.ReadinessAt(c.Difficulty, m.ZoneRule()), fromDifficulty
 		case len(w.skills) > 0:
 			r, src = w.scorer.Readiness(elasticity.NoItem, w.skills), fromSkills
 		default:
@@ -178,12 +178,18 @@ func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *e
 	b = append(b, `]]`...)
 	b = appendEstimate(b, `,"zad_edge":`, post.ZADEdge)
 	b = appendEstimate(b, `,"point_of_difficulty":`, post.PointOfDifficulty)
-	b = append(b, `,"zpd":{"low":`...)
-	b = appendFloat(b, post.ZPD.Low)
-	b = append(b, `,"high":`...)
-	b = appendFloat(b, post.ZPD.High)
-	b = append(b, '}')
+	if post.SupportHelps() {
+		b = append(b, `,"zpd":{"low":`...)
+		b = appendFloat(b, post.ZPD.Low)
+		b = append(b, `,"high":`...)
+		b = appendFloat(b, post.ZPD.High)
+		b = append(b, '}')
+	} else {
+		b = append(b, `,"zpd":null`...)
+	}
 	b = appendEstimate(b, `,"zpd_width":`, post.ZPDWidth)
+	b = append(b, `,"p_support_helps":`...)
+	b = appendFloat(b, post.PSupportHelps)
 	b = append(b, `,"readiness":[`...)
 	for i := range w.readiness {
 		if i > 0 {
@@ -198,8 +204,16 @@ func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *e
 		b = appendFloat(b, r.Difficulty)
 		b = append(b, `,"p_independent":`...)
 		b = appendFloat(b, r.Independent.Value)
+		b = append(b, `,"p_independent_sd":`...)
+		b = appendFloat(b, r.Independent.SD)
 		b = append(b, `,"p_supported":`...)
 		b = appendFloat(b, r.Supported.Value)
+		b = append(b, `,"p_supported_sd":`...)
+		b = appendFloat(b, r.Supported.SD)
+		b = append(b, `,"p_mastered":`...)
+		b = appendFloat(b, r.PMastered)
+		b = append(b, `,"p_reach":`...)
+		b = appendFloat(b, r.PReach)
 		b = append(b, `,"zone":"`...)
 		b = append(b, r.Zone.String()...)
 		b = append(b, `"}`...)

@@ -46,6 +46,7 @@ func TestScoreMatchesScorer(t *testing.T) {
 			"zpd.high":                  post.ZPD.High,
 			"zpd_width.value":           post.ZPDWidth.Value,
 			"cov.0.1":                   post.Cov[0][1],
+			"p_support_helps":           post.PSupportHelps,
 		} {
 			if g := num(t, got, path); !approx(g, want) {
 				t.Errorf("learner %d: %s = %v, want %v", u, path, g, want)
@@ -62,6 +63,10 @@ func TestScoreMatchesScorer(t *testing.T) {
 			p := "readiness." + strconv.Itoa(i)
 			if !approx(num(t, got, p+".p_independent"), r.Independent.Value) ||
 				!approx(num(t, got, p+".p_supported"), r.Supported.Value) ||
+				!approx(num(t, got, p+".p_independent_sd"), r.Independent.SD) ||
+				!approx(num(t, got, p+".p_supported_sd"), r.Supported.SD) ||
+				!approx(num(t, got, p+".p_mastered"), r.PMastered) ||
+				!approx(num(t, got, p+".p_reach"), r.PReach) ||
 				!approx(num(t, got, p+".difficulty"), r.Difficulty) {
 				t.Errorf("learner %d candidate %d: %v, want %+v", u, i, got["readiness"].([]any)[i], r)
 			}
@@ -80,6 +85,55 @@ func TestScoreMatchesScorer(t *testing.T) {
 				g["reason"] != r.Reason || g["position"] != float64(i+1) {
 				t.Errorf("learner %d recommendation %d = %v, want %+v (%s)", u, i, g, r, wl.Candidates[r.Candidate].ItemID)
 			}
+		}
+	}
+}
+
+// TestScoreNoBandWithoutElasticity: a learner whom support does not help
+// (posterior mean ε ≤ 0) is served no ZPD band, and one it helps is.
+func TestScoreNoBandWithoutElasticity(t *testing.T) {
+	f := fitted(t)
+	s := newTestServer(t, testConfig(f.dir))
+	base := f.learnerAttempts(0)
+	tests := []struct {
+		name    string
+		outcome func(a *wireAttempt)
+		helps   bool
+	}{
+		// Half the attempts succeed alone; of the rest, none (or all)
+		// succeed with support.
+		{"support never helps", func(a *wireAttempt) {
+			a.CorrectIndependent = a.Seq%2 == 0
+			a.CorrectSupported = a.CorrectIndependent
+		}, false},
+		{"support always helps", func(a *wireAttempt) {
+			a.CorrectIndependent, a.CorrectSupported = a.Seq%2 == 0, true
+		}, true},
+	}
+	for _, tt := range tests {
+		wl := wireLearner{LearnerID: "l"}
+		for i := range 10 {
+			for _, a := range base {
+				w := toWire(a)
+				w.Seq += int64(i * 100000)
+				tt.outcome(&w)
+				wl.Attempts = append(wl.Attempts, w)
+			}
+		}
+		rec := call(s.Handler(), http.MethodPost, "/v1/score", testAPIKey, mustJSON(t, wl))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: status %d: %s", tt.name, rec.Code, rec.Body)
+		}
+		got := decodeJSON(t, rec.Body.Bytes())
+		eps := num(t, got, "elasticity.value")
+		if (eps > 0) != tt.helps {
+			t.Fatalf("%s: fixture gives elasticity %v after %d attempts", tt.name, eps, len(wl.Attempts))
+		}
+		if band, ok := got["zpd"]; !ok || (band == nil) == tt.helps {
+			t.Errorf("%s: elasticity %v, zpd %v", tt.name, eps, band)
+		}
+		if p := num(t, got, "p_support_helps"); (p > 0.5) != tt.helps {
+			t.Errorf("%s: elasticity %v, p_support_helps %v", tt.name, eps, p)
 		}
 	}
 }
@@ -107,8 +161,7 @@ func TestScoreUnknownItems(t *testing.T) {
 	}
 	sc := elasticity.NewScorer(f.model)
 	post := sc.Score(&h)
-	c := f.model.Params().Config
-	byDiff := post.ReadinessAt(diff, c.Mastery, c.Reach)
+	byDiff := post.ReadinessAt(diff, f.model.ZoneRule())
 	bySkill := sc.Readiness(elasticity.NoItem, []int32{f.model.SkillIndex(skill)})
 	for i, want := range []elasticity.Readiness{byDiff, bySkill} {
 		p := "readiness." + strconv.Itoa(i)

@@ -18,6 +18,11 @@ type Config struct {
 	// Reach is the P(success with support | failed alone) that makes an item
 	// reachable with support (the point of difficulty).
 	Reach float64 `json:"reach"`
+	// ZoneCredibility is the posterior probability a zone label needs: an
+	// item is mastered only when P(p_independent ≥ Mastery) ≥ ZoneCredibility,
+	// beyond reach only when P(p_supported < Reach) ≥ ZoneCredibility, and in
+	// the ZPD otherwise. 0.5 labels by the posterior median.
+	ZoneCredibility float64 `json:"zone_credibility"`
 
 	// Learning turns the practice terms (γ) on; off fits a static model.
 	Learning bool `json:"learning"`
@@ -61,6 +66,7 @@ func DefaultConfig() Config {
 	return Config{
 		Mastery:            0.8,
 		Reach:              0.5,
+		ZoneCredibility:    0.8,
 		Learning:           true,
 		SkillLearning:      true,
 		ItemSupport:        true,
@@ -107,6 +113,8 @@ func (c *Config) set(key string, v any) error {
 		c.Mastery, err = asFloat(v)
 	case "reach":
 		c.Reach, err = asFloat(v)
+	case "zone_credibility":
+		c.ZoneCredibility, err = asFloat(v)
 	case "learning":
 		c.Learning, err = asBool(v)
 	case "skill_learning":
@@ -152,6 +160,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("elasticity config: mastery %v not in (0,1)", c.Mastery)
 	case !(c.Reach > 0 && c.Reach < 1):
 		return fmt.Errorf("elasticity config: reach %v not in (0,1)", c.Reach)
+	case !(c.ZoneCredibility >= 0.5 && c.ZoneCredibility < 1):
+		return fmt.Errorf("elasticity config: zone_credibility %v not in [0.5,1)", c.ZoneCredibility)
 	case !(c.RecencyDecay >= 0 && c.RecencyDecay < 1):
 		return fmt.Errorf("elasticity config: recency_decay %v not in [0,1)", c.RecencyDecay)
 	case c.Practice != PracticeLog1p && c.Practice != PracticeLinear:

@@ -110,6 +110,11 @@ func unmarshalParams(b []byte) (*Params, error) {
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("elasticity params: %w", err)
 	}
+	if p.Config.ZoneCredibility == 0 {
+		// Artifacts written before zone_credibility existed label zones
+		// with the default.
+		p.Config.ZoneCredibility = DefaultConfig().ZoneCredibility
+	}
 	if err := p.check(); err != nil {
 		return nil, fmt.Errorf("elasticity params: %w", err)
 	}

@@ -38,20 +38,31 @@ type Posterior struct {
 	// ZPDWidth is the elasticity in difficulty units: PointOfDifficulty −
 	// ZADEdge.
 	ZPDWidth Estimate `json:"zpd_width"`
+	// PSupportHelps is the posterior probability that ε > 0: that support
+	// lifts this learner at all. When ε ≤ 0 (SupportHelps false) the ZPD
+	// band is not a zone support opens, and callers do not present it as one.
+	PSupportHelps float64 `json:"p_support_helps"`
 
 	mode [2]float64 // the posterior mode of (θ, ε)
 }
+
+// SupportHelps reports whether the posterior mean of ε is above zero: whether
+// the learner has a ZPD band to draw or serve.
+func (p *Posterior) SupportHelps() bool { return p.Elasticity.Value > 0 }
 
 // Zone places an item relative to a learner's ZPD.
 type Zone uint8
 
 // Zones, from easiest to hardest for the learner.
 const (
-	// Mastered: P(independent success) ≥ mastery.
+	// Mastered: P(independent success) ≥ mastery, with at least the
+	// rule's credibility.
 	Mastered Zone = iota
-	// Proximal: not mastered, but P(success with support) ≥ reach: inside the ZPD.
+	// Proximal: neither label below is credible: inside the ZPD, or too
+	// uncertain to call mastered or beyond reach.
 	Proximal
-	// BeyondReach: not reached even with support.
+	// BeyondReach: P(success with support) < reach, with at least the
+	// rule's credibility.
 	BeyondReach
 )
 
@@ -78,7 +89,25 @@ type Readiness struct {
 	Independent Estimate `json:"independent"`
 	// Supported is P(success with support | failed alone).
 	Supported Estimate `json:"supported"`
-	Zone      Zone     `json:"zone"`
+	// PMastered is the posterior probability that P(success alone) ≥
+	// mastery; PReach that P(success with support) ≥ reach. The zone
+	// compares them with the rule's credibility.
+	PMastered float64 `json:"p_mastered"`
+	PReach    float64 `json:"p_reach"`
+	Zone      Zone    `json:"zone"`
+}
+
+// ZoneRule turns a forecast into a zone: the mastery and reach thresholds
+// on P(success alone) and P(success with support | failed alone), and the
+// posterior probability (Credibility, in [0.5, 1)) a label needs.
+type ZoneRule struct {
+	Mastery, Reach, Credibility float64
+}
+
+// ZoneRule returns the rule of the model's config.
+func (m *Model) ZoneRule() ZoneRule {
+	c := &m.p.Config
+	return ZoneRule{Mastery: c.Mastery, Reach: c.Reach, Credibility: c.ZoneCredibility}
 }
 
 // Scorer computes learners' posteriors against one Model. It owns scratch
@@ -248,6 +277,7 @@ func (s *Scorer) derive(x [2]float64, cov [2][2]float64, n int) Posterior {
 		PointOfDifficulty: Estimate{pod, sdReach},
 		ZPD:               Band{zad, pod},
 		ZPDWidth:          Estimate{pod - zad, sdE},
+		PSupportHelps:     above(x[1], 0, cov[1][1]),
 	}
 }
 
@@ -265,15 +295,15 @@ func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
 		extra2 = extra1 + p.SupportSD*p.SupportSD
 	}
 	l, _ := s.practice.Term(skills)
-	return readiness(&s.post, b-l, d, extra1, extra2, p.Config.Mastery, p.Config.Reach)
+	return readiness(&s.post, b-l, d, extra1, extra2, s.m.ZoneRule())
 }
 
 // ReadinessAt forecasts a learner with this posterior on an item the
 // model does not know but whose difficulty (logits, on the model's scale)
 // the platform supplies: Scorer.Readiness for that difficulty with no
-// item support effect and no practice adjustment.
-func (post Posterior) ReadinessAt(difficulty, mastery, reach float64) Readiness {
-	return readiness(&post, difficulty, 0, 0, 0, mastery, reach)
+// item support effect and no practice adjustment, zoned by rule z.
+func (post Posterior) ReadinessAt(difficulty float64, z ZoneRule) Readiness {
+	return readiness(&post, difficulty, 0, 0, 0, z)
 }
 
 // readiness forecasts a learner with posterior post on an item of
@@ -281,7 +311,7 @@ func (post Posterior) ReadinessAt(difficulty, mastery, reach float64) Readiness 
 // logit variance for item effects unknown alone and with support. The
 // probabilities average over the posterior of (θ, ε) by the probit
 // approximation (docs/models.md).
-func readiness(post *Posterior, b, d, extra1, extra2, mastery, reach float64) Readiness {
+func readiness(post *Posterior, b, d, extra1, extra2 float64, z ZoneRule) Readiness {
 	v1 := post.Cov[0][0] + extra1
 	v2 := math.Max(post.Cov[0][0]+2*post.Cov[0][1]+post.Cov[1][1], 0) + extra2
 	eta1 := post.Ability.Value - b
@@ -292,15 +322,30 @@ func readiness(post *Posterior, b, d, extra1, extra2, mastery, reach float64) Re
 		Difficulty:  b,
 		Independent: Estimate{p1, p1 * (1 - p1) * math.Sqrt(v1)},
 		Supported:   Estimate{p2, p2 * (1 - p2) * math.Sqrt(v2)},
-		Zone:        BeyondReach,
+		PMastered:   above(eta1, logit(z.Mastery), v1),
+		PReach:      above(eta2, logit(z.Reach), v2),
+		Zone:        Proximal,
 	}
 	switch {
-	case p1 >= mastery:
+	case r.PMastered >= z.Credibility:
 		r.Zone = Mastered
-	case p2 >= reach:
-		r.Zone = Proximal
+	case 1-r.PReach >= z.Credibility:
+		r.Zone = BeyondReach
 	}
 	return r
+}
+
+// above is P(η ≥ threshold) for η normal with mean eta and variance v:
+// σ(η) ≥ p exactly when η ≥ logit(p), so this is the posterior probability
+// that a forecast probability clears its threshold.
+func above(eta, threshold, v float64) float64 {
+	if !(v > 0) {
+		if eta >= threshold {
+			return 1
+		}
+		return 0
+	}
+	return 0.5 * math.Erfc((threshold-eta)/math.Sqrt(2*v))
 }
 
 // probitScale shrinks a logit with variance v so that σ(scale·η) ≈

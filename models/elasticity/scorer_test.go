@@ -3,6 +3,7 @@ package elasticity
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -138,12 +139,12 @@ func TestReadinessZones(t *testing.T) {
 	}
 	for _, tc := range tests {
 		r := s.Readiness(tc.item, nil)
-		// zone follows from the reported probabilities and thresholds
-		want := BeyondReach
-		if r.Independent.Value >= m.p.Config.Mastery {
+		// zone follows from the reported credibilities and the rule
+		want := Proximal
+		if c := m.p.Config.ZoneCredibility; r.PMastered >= c {
 			want = Mastered
-		} else if r.Supported.Value >= m.p.Config.Reach {
-			want = Proximal
+		} else if 1-r.PReach >= c {
+			want = BeyondReach
 		}
 		if r.Zone != want {
 			t.Errorf("%s: zone %v but probabilities %v %v imply %v", tc.name, r.Zone, r.Independent, r.Supported, want)
@@ -404,12 +405,12 @@ func TestReadinessAtAgreesWithScorer(t *testing.T) {
 		h.Add(0, nil, IndependentSuccess)
 		post := s.Score(&h)
 		want := s.Readiness(0, nil)
-		c := m.Params().Config
-		got := post.ReadinessAt(b, c.Mastery, c.Reach)
+		got := post.ReadinessAt(b, m.ZoneRule())
 		close := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
 		if !close(got.Difficulty, want.Difficulty) || !close(got.Independent.Value, want.Independent.Value) ||
 			!close(got.Supported.Value, want.Supported.Value) || !close(got.Independent.SD, want.Independent.SD) ||
-			!close(got.Supported.SD, want.Supported.SD) || got.Zone != want.Zone {
+			!close(got.Supported.SD, want.Supported.SD) || !close(got.PMastered, want.PMastered) ||
+			!close(got.PReach, want.PReach) || got.Zone != want.Zone {
 			t.Errorf("b=%v: ReadinessAt %+v, Scorer.Readiness %+v", b, got, want)
 		}
 	}
@@ -426,10 +427,56 @@ func TestReadinessAtZones(t *testing.T) {
 		want Zone
 	}{{-2, Mastered}, {0.5, Proximal}, {1.5, BeyondReach}}
 	for _, tt := range tests {
-		r := post.ReadinessAt(tt.b, 0.8, 0.5)
+		r := post.ReadinessAt(tt.b, ZoneRule{Mastery: 0.8, Reach: 0.5, Credibility: 0.8})
 		if r.Zone != tt.want || math.Abs(r.Independent.Value-1/(1+math.Exp(tt.b))) > 1e-12 {
 			t.Errorf("b=%v: %+v, want zone %v", tt.b, r, tt.want)
 		}
+	}
+}
+
+// TestZoneCredibility checks that a label needs its credibility: the same
+// forecast is mastered (or beyond reach) for a learner the posterior is sure
+// of, and in the ZPD for one it is not; and that PMastered is the posterior
+// probability of P(alone) ≥ mastery, by Monte Carlo.
+func TestZoneCredibility(t *testing.T) {
+	rule := ZoneRule{Mastery: 0.8, Reach: 0.5, Credibility: 0.8}
+	tests := []struct {
+		name       string
+		theta, eps float64
+		varTheta   float64
+		b          float64
+		want       Zone
+	}{
+		{"sure and above mastery", 2, 1, 0.01, 0, Mastered},
+		{"unsure and above mastery", 2, 1, 4, 0, Proximal},
+		{"sure and below reach", -2, 0.5, 0.01, 0, BeyondReach},
+		{"unsure and below reach", -2, 0.5, 9, 0, Proximal},
+		{"sure and inside the ZPD", 0.5, 1, 0.01, 0, Proximal},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tt := range tests {
+		post := Posterior{Ability: Estimate{Value: tt.theta}, Elasticity: Estimate{Value: tt.eps}}
+		post.Cov[0][0] = tt.varTheta
+		r := post.ReadinessAt(tt.b, rule)
+		if r.Zone != tt.want {
+			t.Errorf("%s: zone %v (p_mastered %.3f, p_reach %.3f), want %v", tt.name, r.Zone, r.PMastered, r.PReach, tt.want)
+		}
+		const n = 200000
+		hits := 0
+		for range n {
+			eta := tt.theta - tt.b + math.Sqrt(tt.varTheta)*rng.NormFloat64()
+			if sigmoid(eta) >= rule.Mastery {
+				hits++
+			}
+		}
+		if mc := float64(hits) / n; math.Abs(mc-r.PMastered) > 0.005 {
+			t.Errorf("%s: p_mastered %.4f, Monte Carlo %.4f", tt.name, r.PMastered, mc)
+		}
+	}
+	loose := rule
+	loose.Credibility = 0.5
+	if r := (Posterior{Ability: Estimate{Value: 2}, Cov: [2][2]float64{{4, 0}, {0, 0}}}).ReadinessAt(0, loose); r.Zone != Mastered {
+		t.Errorf("credibility 0.5 labels by the posterior median: got %v", r.Zone)
 	}
 }
 

@@ -62,6 +62,9 @@ type Result struct {
 	Validation  *datasets.ValidationReport
 	Leaderboard *evaluate.Leaderboard // nil unless Config.Evaluate
 	Summary     string
+	// Warning is a plain sentence when the fit did not converge ("" when it
+	// did, or the family does not say); the summary carries it too.
+	Warning string
 }
 
 // Run trains cfg.Family on the log at data and saves the artifact in out.
@@ -107,6 +110,9 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 		Config:          configMap(cfg),
 		Counts:          countsOf(log),
 		Metrics:         finite(metrics),
+	}
+	if w, ok := model.(fitWarner); ok {
+		res.Warning = w.FitWarning()
 	}
 	res.Summary = summary(fam.Name(), data, res, model)
 	if err := artifact.Save(out, model, res.Metadata, res.Summary); err != nil {
@@ -208,6 +214,9 @@ func finite(m map[string]float64) map[string]float64 {
 // parameters for the artifact's summary.txt.
 type summarizer interface{ Summary() string }
 
+// fitWarner is implemented by models whose fit can end unconverged.
+type fitWarner interface{ FitWarning() string }
+
 func summary(family, data string, res *Result, model models.Model) string {
 	var b strings.Builder
 	c := res.Metadata.Counts
@@ -220,6 +229,9 @@ func summary(family, data string, res *Result, model models.Model) string {
 	}
 	if s, ok := model.(summarizer); ok {
 		fmt.Fprintf(&b, "\n%s\n", s.Summary())
+	}
+	if res.Warning != "" {
+		fmt.Fprintf(&b, "\nwarning: %s\n", res.Warning)
 	}
 	return b.String()
 }

@@ -86,6 +86,10 @@ func runTrain(cmd *cobra.Command, s trainSettings) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
+	if res.Warning != "" {
+		// On stderr too, so it is seen when stdout is parsed (--json).
+		fmt.Fprintf(cmd.ErrOrStderr(), "zpd train: warning: %s\n", res.Warning)
+	}
 	if s.JSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")

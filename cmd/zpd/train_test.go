@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/zpd-project/zpd/models/artifact"
@@ -30,6 +32,39 @@ func TestTrainWritesArtifact(t *testing.T) {
 	}
 	if md.Config["family"] != "irt1pl" {
 		t.Errorf("metadata config %v does not record the family flag", md.Config)
+	}
+}
+
+// TestTrainWarnsWhenUnconverged: a fit cut short says so in plain words on
+// stderr and in the summary; a converged one does not.
+func TestTrainWarnsWhenUnconverged(t *testing.T) {
+	dir := t.TempDir()
+	mustZPD(t, "simulate", "--learners", "60", "--attempts", "20", "--out", filepath.Join(dir, "sim"))
+	data := filepath.Join(dir, "sim", "attempts.parquet")
+	short := filepath.Join(dir, "short.yaml")
+	if err := os.WriteFile(short, []byte("train:\n  params:\n    elasticity:\n      max_iterations: 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		warn bool
+	}{
+		{"cut short", []string{"--config", short}, true},
+		{"default", nil, false},
+	}
+	for i, tt := range tests {
+		args := append([]string{"train", "--data", data, "--out", filepath.Join(dir, "m"+strconv.Itoa(i)),
+			"--evaluate=false", "--report=false", "--progress=false"}, tt.args...)
+		code, stdout, stderr := zpd(t, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tt.name, code, stderr)
+		}
+		warned := strings.Contains(stderr, "warning: the fit did not converge") &&
+			strings.Contains(stdout, "warning: the fit did not converge")
+		if warned != tt.warn || (!tt.warn && strings.Contains(stderr+stdout, "warning")) {
+			t.Errorf("%s: warned %v, want %v\nstdout: %s\nstderr: %s", tt.name, warned, tt.warn, stdout, stderr)
+		}
 	}
 }
 

@@ -107,6 +107,10 @@ func featureName(c int) string {
 	return [nFeatures]string{"failed", "supported", "independent", "recent_failed", "recent_supported", "recent_independent"}[c]
 }
 
+// FitWarning returns the fit report's Warning: a plain sentence when the
+// fit that made m did not converge, "" when it did.
+func (m *Model) FitWarning() string { return m.p.Fit.Warning() }
+
 // Warning returns a plain sentence for a user when the fit did not
 // converge, or "" when it did.
 func (r *FitReport) Warning() string {

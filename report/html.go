@@ -14,6 +14,7 @@ var pageTemplate string
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"num":  func(v float64) string { return fmtNum(v, 3) },
 	"num2": func(v float64) string { return fmtNum(v, 2) },
+	"sci":  func(v float64) string { return fmt.Sprintf("%.2g", v) },
 	"pct": func(v float64) string {
 		if !isNum(v) {
 			return "–"
@@ -49,6 +50,9 @@ func (r *Report) Figures() []*Figure {
 	}
 	if r.Population != nil {
 		add(r.Population.Figure)
+	}
+	if r.Fit != nil {
+		add(r.Fit.Figure)
 	}
 	for _, c := range r.ZPD {
 		add(c.Figure)

@@ -66,6 +66,7 @@ type Report struct {
 
 	Leaderboard *LeaderboardSection
 	Population  *PopulationSection
+	Fit         *FitSection
 	ZPD         []ZPDChart
 	ZPDNote     string
 	Items       *ItemSection
@@ -115,6 +116,7 @@ func Build(ctx context.Context, in Input, opts Options) (*Report, error) {
 		{"evaluation", b.evaluate},
 		{"leaderboard", b.leaderboard},
 		{"learners", b.population},
+		{"fit trace", b.fit},
 		{"ZPD charts", b.zpd},
 		{"items and learning rates", b.items},
 		{"equity slices", b.equity},
@@ -178,6 +180,12 @@ func (b *builder) population() error {
 	}
 	var err error
 	s.Figure, err = jointFigure(b.states, b.chosen)
+	return err
+}
+
+func (b *builder) fit() error {
+	var err error
+	b.r.Fit, err = fitSection(b.m)
 	return err
 }
 

@@ -12,9 +12,10 @@ import (
 var pageTemplate string
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"num":  func(v float64) string { return fmtNum(v, 3) },
-	"num2": func(v float64) string { return fmtNum(v, 2) },
-	"sci":  func(v float64) string { return fmt.Sprintf("%.2g", v) },
+	"num":   func(v float64) string { return fmtNum(v, 3) },
+	"num2":  func(v float64) string { return fmtNum(v, 2) },
+	"sci":   func(v float64) string { return fmt.Sprintf("%.2g", v) },
+	"deref": func(b *bool) bool { return *b },
 	"pct": func(v float64) string {
 		if !isNum(v) {
 			return "–"

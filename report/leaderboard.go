@@ -10,6 +10,7 @@ import (
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/catalog"
+	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/models/evaluate"
 )
 
@@ -25,50 +26,22 @@ type ScoreIntervals struct {
 // test learners of lb (resamples resamples with replacement from seed). All
 // models and metrics see the same resamples, so their intervals are paired.
 func LeaderboardIntervals(lb *evaluate.Leaderboard, resamples int, seed uint64) []ScoreIntervals {
-	clusterOf, n := testClusters(lb.Test)
-	yInd := make([]bool, len(lb.Test))
-	var supRows []int // test attempts failed alone
-	var ySup []bool
-	for k, t := range lb.Test {
-		yInd[k] = t.Independent
-		if !t.Independent {
-			supRows = append(supRows, k)
-			ySup = append(ySup, t.Supported)
-		}
-	}
-	wInd := make([]float64, len(lb.Test))
-	wSup := make([]float64, len(supRows))
-	expand := func(w []float64) {
-		for k, c := range clusterOf {
-			wInd[k] = w[c]
-		}
-		for i, k := range supRows {
-			wSup[i] = wInd[k]
-		}
-	}
+	d := newBoardData(lb)
 	out := make([]ScoreIntervals, 0, len(lb.Models))
-	for _, m := range lb.Models {
-		pInd := make([]float64, len(lb.Test))
-		pSup := make([]float64, len(supRows))
-		for k, pr := range m.Predictions {
-			pInd[k] = pr.Independent
-		}
-		for i, k := range supRows {
-			pSup[i] = m.Predictions[k].Supported
-		}
-		ind, sup := newRanked(yInd, pInd), newRanked(ySup, pSup)
-		boot := func(metric func(r *ranked, w []float64) float64, r *ranked, w *[]float64) Interval {
-			return Bootstrap(n, resamples, seed, func(cw []float64) float64 {
-				expand(cw)
-				return metric(r, *w)
+	for i := range lb.Models {
+		m := &lb.Models[i]
+		ind, sup := d.ranked(m, false), d.ranked(m, true)
+		boot := func(metric func(r *ranked, w []float64) float64, r *ranked, support bool) Interval {
+			return Bootstrap(d.learners, resamples, seed, func(cw []float64) float64 {
+				return metric(r, d.weights(cw, support))
 			})
 		}
 		out = append(out, ScoreIntervals{
 			Name:       m.Name,
-			AUCInd:     boot((*ranked).auc, ind, &wInd),
-			LogLossInd: boot((*ranked).logLoss, ind, &wInd),
-			ECEInd:     boot((*ranked).ece, ind, &wInd),
-			AUCSup:     boot((*ranked).auc, sup, &wSup),
+			AUCInd:     boot((*ranked).auc, ind, false),
+			LogLossInd: boot((*ranked).logLoss, ind, false),
+			ECEInd:     boot((*ranked).ece, ind, false),
+			AUCSup:     boot((*ranked).auc, sup, true),
 			FitTime:    m.FitTime,
 		})
 	}
@@ -102,6 +75,9 @@ type LeaderboardSection struct {
 	Calibration   []*Figure
 	ROC           []*Figure
 	SupportCaveat string
+	// Differences compare the elasticity model with the best other model on
+	// each metric, paired over the same resampled learners.
+	Differences []Difference
 }
 
 // evaluate runs the protocol unless a leaderboard was given or there is no
@@ -207,6 +183,7 @@ func (b *builder) leaderboard() error {
 	}
 	s.Board = b.lb
 	s.Scores = LeaderboardIntervals(b.lb, b.opts.Resamples, uint64(b.opts.Seed))
+	s.Differences = Differences(b.lb, elasticity.Name, b.opts.Resamples, uint64(b.opts.Seed))
 	s.SupportCaveat = supportCaveat(b.lb)
 	var err error
 	if s.AUCFigure, err = aucFigure(s.Scores); err != nil {

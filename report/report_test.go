@@ -164,6 +164,7 @@ func TestReportOnExcerpt(t *testing.T) {
 		"Reliability: success alone", "ROC: success with support", "Ability and elasticity of every learner",
 		"Item map: difficulty by skill", "Learning rates by outcome", "Support usage", "retries after feedback",
 		"attempts written", // import summary
+		`id="fit"`, "paired bootstrap interval", "<td>auc_sup</td><td>itemmean</td>", // fit trace, differences
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("report lacks %q", want)
@@ -231,9 +232,10 @@ func TestReportWithoutData(t *testing.T) {
 			t.Errorf("model-only report lacks %q", want)
 		}
 	}
-	// Item map, learning rates and the prior's ZPD chart need no data.
-	if n := checkImages(t, html); n != 3 || len(r.Figures()) != 3 {
-		t.Errorf("%d images, %d figures; want 3 model-only figures", n, len(r.Figures()))
+	// Item map, learning rates, the fit trace and the prior's ZPD chart
+	// need no data.
+	if n := checkImages(t, html); n != 4 || len(r.Figures()) != 4 {
+		t.Errorf("%d images, %d figures; want 4 model-only figures", n, len(r.Figures()))
 	}
 	for _, rt := range r.Rates.Rates {
 		if !math.IsNaN(rt.SD) {

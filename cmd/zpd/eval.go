@@ -1,23 +1,29 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models/catalog"
+	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/models/evaluate"
+	"github.com/zpd-project/zpd/report"
 )
 
 type evalSettings struct {
-	Data     string                    `json:"data"`
-	Model    []string                  `json:"model"`
-	Seed     int64                     `json:"seed"`
-	Params   map[string]map[string]any `json:"params"`
-	JSON     bool                      `json:"json"`
-	Progress bool                      `json:"progress"`
+	Data      string                    `json:"data"`
+	Model     []string                  `json:"model"`
+	Seed      int64                     `json:"seed"`
+	Params    map[string]map[string]any `json:"params"`
+	JSON      bool                      `json:"json"`
+	Resamples int                       `json:"resamples"`
+	Progress  bool                      `json:"progress"`
 }
 
 func newEvalCmd() *cobra.Command {
@@ -50,7 +56,8 @@ Families: ` + strings.Join(catalog.Names(), ", ") + ` (all when --model is not g
 	addDataFlag(cmd, "attempt log: file, directory or Hive tree (or give it as the argument)")
 	f.StringSlice("model", nil, "model family to evaluate (repeatable): "+strings.Join(catalog.Names(), ", "))
 	f.Int64("seed", 1, "random seed")
-	f.Bool("json", false, `print {"models":[{"name","auc_ind","logloss_ind","ece_ind","auc_sup"}]} as JSON`)
+	f.Bool("json", false, `print {"models":[{"name","auc_ind","logloss_ind","ece_ind","auc_sup"}],"differences":[...]} as JSON (docs/evaluation.md)`)
+	f.Int("resamples", report.DefaultResamples, "bootstrap resamples of test learners for the paired differences (0: none)")
 	f.Bool("progress", true, "draw a progress bar on stderr")
 	return cmd
 }
@@ -80,8 +87,45 @@ func runEval(cmd *cobra.Command, s evalSettings) error {
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	if s.JSON {
-		return lb.WriteJSON(cmd.OutOrStdout())
+	var diffs []report.Difference
+	if s.Resamples > 0 {
+		diffs = report.Differences(lb, elasticity.Name, s.Resamples, uint64(s.Seed))
 	}
-	return lb.WriteTable(cmd.OutOrStdout())
+	out := cmd.OutOrStdout()
+	if s.JSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(evalJSON{lb, diffs, s.Resamples})
+	}
+	if err := lb.WriteTable(out); err != nil {
+		return err
+	}
+	return writeDifferences(out, diffs, s.Resamples)
+}
+
+// evalJSON is zpd eval --json: the leaderboard, and the paired bootstrap
+// differences between the elasticity model and the best other model.
+type evalJSON struct {
+	*evaluate.Leaderboard
+	Differences []report.Difference `json:"differences,omitempty"`
+	Resamples   int                 `json:"resamples,omitempty"`
+}
+
+// writeDifferences prints the paired differences under the leaderboard.
+func writeDifferences(w io.Writer, diffs []report.Difference, resamples int) error {
+	if len(diffs) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\nelasticity − best other model, 95%% paired bootstrap over test learners (%d resamples):\n", resamples)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, d := range diffs {
+		verdict := "no clear difference"
+		if d.Better != nil && *d.Better {
+			verdict = "elasticity better"
+		} else if d.Better != nil {
+			verdict = d.Baseline + " better"
+		}
+		fmt.Fprintf(tw, "%s\tvs %s\t%+.4f [%+.4f, %+.4f]\t%s\n", d.Metric, d.Baseline, d.Value, d.Low, d.High, verdict)
+	}
+	return tw.Flush()
 }

@@ -53,3 +53,41 @@ func TestEvalUnknownModel(t *testing.T) {
 	code, _, errOut := zpd(t, "eval", "--data", "x.parquet", "--model", "magic")
 	assertOneLineError(t, code, errOut, "magic")
 }
+
+// TestEvalDifferences: with the elasticity model and a baseline, --json
+// carries the paired differences, documented fields, whose point values are
+// the differences of the leaderboard's own metrics.
+func TestEvalDifferences(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "as.parquet")
+	mustZPD(t, "import", "--format", "assistments2009", "--in", shareddata.MustPath(t, shareddata.Assistments2009), "--out", data)
+	stdout := mustZPD(t, "eval", "--data", data, "--model", "elasticity", "--model", "itemmean", "--json",
+		"--resamples", "40", "--progress=false")
+	var out struct {
+		leaderboardJSON
+		Differences []struct {
+			Metric, Model, Baseline string
+			Value, Low, High        *float64
+			Resamples               int
+			Better                  *bool
+		} `json:"differences"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("eval --json %q: %v", stdout, err)
+	}
+	metric := map[string]map[string]float64{}
+	for _, m := range out.Models {
+		metric[m.Name] = map[string]float64{"auc_ind": *m.AUCInd, "logloss_ind": *m.LogLossInd, "ece_ind": *m.ECEInd, "auc_sup": *m.AUCSup}
+	}
+	if len(out.Differences) != 4 {
+		t.Fatalf("%d differences, want 4: %s", len(out.Differences), stdout)
+	}
+	for _, d := range out.Differences {
+		if d.Model != "elasticity" || d.Baseline != "itemmean" || d.Value == nil || d.Low == nil || d.High == nil || d.Resamples != 40 {
+			t.Fatalf("difference %+v", d)
+		}
+		want := metric["elasticity"][d.Metric] - metric["itemmean"][d.Metric]
+		if math.Abs(*d.Value-want) > 1e-9 || !(*d.Low <= *d.Value && *d.Value <= *d.High) {
+			t.Errorf("%s: %v [%v, %v], leaderboard difference %v", d.Metric, *d.Value, *d.Low, *d.High, want)
+		}
+	}
+}

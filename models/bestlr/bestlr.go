@@ -2,7 +2,10 @@
 // deep learning the best approach to knowledge tracing?": a logistic
 // regression on item and skill indicators plus log-counts of the learner's
 // earlier attempts and successes on the item, on each skill, and in total.
-// The +support variant adds the learner's earlier use of hints.
+// The +support variant adds the learner's earlier use of hints; the +stage2
+// variant (bestlr+stage2) adds a second regression on the same features,
+// fitted on the attempts failed alone and predicting success with support,
+// so that the elasticity model's second stage meets a real competitor.
 package bestlr
 
 import (
@@ -20,6 +23,7 @@ import (
 const (
 	Name        = "bestlr"
 	NameSupport = "bestlr+support"
+	NameStage2  = "bestlr+stage2"
 )
 
 // Grid holds the inverse L2 strengths C tried when tuning.
@@ -38,21 +42,26 @@ const (
 	featHintFraction         // +support: share of earlier attempts with a hint taken
 )
 
-// Family fits Best-LR models; with Support it is "bestlr+support".
+// Family fits Best-LR models; with Support it is "bestlr+support", and with
+// Stage2 as well "bestlr+stage2", which fits a second regression for
+// P(success with support | failed alone) on the attempts failed alone.
 // FitOptions.Params key "c" fixes C; otherwise it is tuned on the training
-// learners.
-type Family struct{ Support bool }
+// learners (by the first stage; the second uses the same C).
+type Family struct{ Support, Stage2 bool }
 
-// Name returns "bestlr" or "bestlr+support".
+// Name returns "bestlr", "bestlr+support" or "bestlr+stage2".
 func (f Family) Name() string {
-	if f.Support {
+	switch {
+	case f.Stage2:
+		return NameStage2
+	case f.Support:
 		return NameSupport
 	}
 	return Name
 }
 
 func (f Family) numDense() int {
-	if f.Support {
+	if f.Support || f.Stage2 {
 		return 6
 	}
 	return 4
@@ -89,8 +98,9 @@ func (f Family) fit(ctx context.Context, log *datasets.Log, c float64) (*Model, 
 	for k, id := range log.SkillIDs.IDs() {
 		m.skillCol[id] = int32(k)
 	}
-	x := logistic.NewDesign(m.numCols())
+	x, x2 := logistic.NewDesign(m.numCols()), logistic.NewDesign(m.numCols())
 	y := make([]bool, 0, log.Len())
+	var y2 []bool
 	var r row
 	for _, h := range log.Histories() {
 		st := newHistory()
@@ -100,6 +110,10 @@ func (f Family) fit(ctx context.Context, log *datasets.Log, c float64) (*Model, 
 			m.features(st, &b, &r)
 			x.AddRow(r.cols, r.vals)
 			y = append(y, a.Independent)
+			if f.Stage2 && !a.Independent {
+				x2.AddRow(r.cols, r.vals)
+				y2 = append(y2, a.Supported)
+			}
 			st.observe(&a)
 		}
 	}
@@ -108,6 +122,15 @@ func (f Family) fit(ctx context.Context, log *datasets.Log, c float64) (*Model, 
 		return nil, fmt.Errorf("%s: %w", f.Name(), err)
 	}
 	m.w = *w
+	if f.Stage2 {
+		if len(y2) == 0 {
+			return nil, fmt.Errorf("%s: no attempt failed alone to fit the second stage on", f.Name())
+		}
+		if w, err = logistic.Fit(ctx, x2, y2, c, logistic.Options{}); err != nil {
+			return nil, fmt.Errorf("%s: stage 2: %w", f.Name(), err)
+		}
+		m.w2 = w
+	}
 	return m, nil
 }
 
@@ -120,6 +143,7 @@ type Model struct {
 	itemCol  map[string]int32
 	skillCol map[string]int32
 	w        logistic.Weights
+	w2       *logistic.Weights // bestlr+stage2: P(success with support | failed alone)
 }
 
 func (m *Model) numCols() int {
@@ -152,7 +176,7 @@ func (m *Model) features(st *history, a *datasets.Attempt, r *row) {
 	base := ni + 3*nk
 	it := st.item[a.Item]
 	dense := []float64{math.Log1p(it[0]), math.Log1p(it[1]), math.Log1p(st.attempts), math.Log1p(st.successes)}
-	if m.family.Support {
+	if m.family.Support || m.family.Stage2 {
 		frac := 0.0
 		if st.attempts > 0 {
 			frac = st.hinted / st.attempts
@@ -210,7 +234,7 @@ func uniq(s []string) []string {
 	return out
 }
 
-// Family returns "bestlr" or "bestlr+support".
+// Family returns the family's name.
 func (m *Model) Family() string { return m.family.Name() }
 
 // NewLearner starts a learner with no earlier attempts.
@@ -222,11 +246,17 @@ type learner struct {
 	r row
 }
 
-// Predict returns P(success alone) for both outputs.
+// Predict returns P(success alone), and P(success with support | failed
+// alone) from the second stage (bestlr+stage2) or else P(success alone)
+// again.
 func (l *learner) Predict(a *datasets.Attempt) models.Prediction {
 	l.m.features(l.h, a, &l.r)
 	p := logistic.Sigmoid(l.m.w.Score(l.r.cols, l.r.vals))
-	return models.Prediction{Independent: p, Supported: p}
+	pr := models.Prediction{Independent: p, Supported: p}
+	if l.m.w2 != nil {
+		pr.Supported = logistic.Sigmoid(l.m.w2.Score(l.r.cols, l.r.vals))
+	}
+	return pr
 }
 
 // Observe adds a to the learner's history.

@@ -106,3 +106,69 @@ func TestFitUsesHintHistory(t *testing.T) {
 		t.Errorf("after equal success, the hint user gets %.3f, the other %.3f; want lower", ph, pf)
 	}
 }
+
+// TestStage2HandComputed: bestlr+stage2 predicts success with support from
+// its own weights on the same features, and its params round-trip.
+func TestStage2HandComputed(t *testing.T) {
+	two := strings.Replace(handParams, `"bestlr+support"`, `"bestlr+stage2"`, 1)
+	two = strings.TrimSuffix(two, "}") + `,"stage2":{"intercept":-0.4,"items":{"A":1.5},
+	"skills":{"s":{"easiness":0.0,"attempts":0.0,"successes":0.0}},
+	"history":{"item_attempts":0,"item_successes":0,"attempts":0,"successes":0,"hints":0.5,"hint_fraction":0}}}`
+	m, err := Family{Support: true, Stage2: true}.Unmarshal([]byte(two))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := m.NewLearner()
+	p := l.Predict(attempt("A", false, 0, "s"))
+	if math.Abs(p.Independent-sigmoid(0.1+0.5+0.2)) > 1e-12 || math.Abs(p.Supported-sigmoid(-0.4+1.5)) > 1e-12 {
+		t.Errorf("first attempt: %+v", p)
+	}
+	l.Observe(attempt("A", false, 2, "s"))
+	if p := l.Predict(attempt("B", false, 0, "s")); math.Abs(p.Supported-sigmoid(-0.4+0.5*math.Log(3))) > 1e-12 {
+		t.Errorf("after two hints, unseen item: supported %v", p.Supported)
+	}
+	b, err := m.MarshalParams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Family{Support: true, Stage2: true}.Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := attempt("A", true, 1, "s")
+	if got, want := back.NewLearner().Predict(a), m.NewLearner().Predict(a); got != want {
+		t.Errorf("round trip: %+v, want %+v", got, want)
+	}
+	if _, err := (Family{Support: true, Stage2: true}).Unmarshal([]byte(strings.Replace(handParams, `"bestlr+support"`, `"bestlr+stage2"`, 1))); err == nil {
+		t.Error("bestlr+stage2 accepted params without a second stage")
+	}
+}
+
+// TestStage2LearnsSupport: learners whose success with support differs
+// from their success alone (here: support always works on item "s1", never
+// on "s0", at equal success alone) are told apart by the second stage, not
+// by the first.
+func TestStage2LearnsSupport(t *testing.T) {
+	log := datasets.NewLog()
+	for u := 0; u < 60; u++ {
+		for k := 0; k < 20; k++ {
+			item := "s" + strconv.Itoa(k%2)
+			a := attempt(item, (u+k)%3 == 0, 0, "s")
+			a.Supported = a.Independent || item == "s1"
+			a.Learner, a.Seq = strconv.Itoa(u), int64(k)
+			log.Append(a)
+		}
+	}
+	m, err := Family{Support: true, Stage2: true}.Fit(context.Background(), log, models.FitOptions{Params: map[string]any{"c": 1.0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := m.NewLearner()
+	p0, p1 := l.Predict(attempt("s0", false, 0, "s")), l.Predict(attempt("s1", false, 0, "s"))
+	if !(p1.Supported > 0.8 && p0.Supported < 0.2) {
+		t.Errorf("P(supported): item s0 %.3f, item s1 %.3f; want low and high", p0.Supported, p1.Supported)
+	}
+	if math.Abs(p0.Independent-p1.Independent) > 0.1 {
+		t.Errorf("P(alone) should not tell the items apart: %.3f vs %.3f", p0.Independent, p1.Independent)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/zpd-project/zpd/models"
+	"github.com/zpd-project/zpd/models/logistic"
 )
 
 // FormatVersion is the version of the parameter JSON.
@@ -28,35 +29,51 @@ type HistoryWeights struct {
 	HintFraction  *float64 `json:"hint_fraction,omitempty"` // +support only
 }
 
+// stageWeights are one regression's coefficients keyed by item and skill id.
+type stageWeights struct {
+	Intercept float64                 `json:"intercept"`
+	Items     map[string]float64      `json:"items"`
+	Skills    map[string]SkillWeights `json:"skills"`
+	History   HistoryWeights          `json:"history"`
+}
+
 type params struct {
-	FormatVersion int                     `json:"format_version"`
-	Family        string                  `json:"family"`
-	C             float64                 `json:"c"`
-	Intercept     float64                 `json:"intercept"`
-	Items         map[string]float64      `json:"items"`
-	Skills        map[string]SkillWeights `json:"skills"`
-	History       HistoryWeights          `json:"history"`
+	FormatVersion int     `json:"format_version"`
+	Family        string  `json:"family"`
+	C             float64 `json:"c"`
+	stageWeights
+	// Stage2 predicts success with support on attempts failed alone
+	// (bestlr+stage2 only).
+	Stage2 *stageWeights `json:"stage2,omitempty"`
 }
 
 // MarshalParams encodes the weights as JSON keyed by item and skill id.
 func (m *Model) MarshalParams() ([]byte, error) {
-	ni, nk := int32(len(m.itemCol)), int32(len(m.skillCol))
-	coef := m.w.Coef
-	p := params{FormatVersion: FormatVersion, Family: m.Family(), C: m.c, Intercept: m.w.Intercept,
-		Items: map[string]float64{}, Skills: map[string]SkillWeights{}}
-	for id, j := range m.itemCol {
-		p.Items[id] = coef[j]
-	}
-	for id, k := range m.skillCol {
-		p.Skills[id] = SkillWeights{coef[ni+k], coef[ni+nk+k], coef[ni+2*nk+k]}
-	}
-	d := coef[ni+3*nk:]
-	p.History = HistoryWeights{ItemAttempts: d[featItemAttempts], ItemSuccesses: d[featItemSuccesses],
-		Attempts: d[featAttempts], Successes: d[featSuccesses]}
-	if m.family.Support {
-		p.History.Hints, p.History.HintFraction = &d[featHints], &d[featHintFraction]
+	p := params{FormatVersion: FormatVersion, Family: m.Family(), C: m.c, stageWeights: m.stageWeights(&m.w)}
+	if m.w2 != nil {
+		s2 := m.stageWeights(m.w2)
+		p.Stage2 = &s2
 	}
 	return json.Marshal(p)
+}
+
+func (m *Model) stageWeights(w *logistic.Weights) stageWeights {
+	ni, nk := int32(len(m.itemCol)), int32(len(m.skillCol))
+	coef := w.Coef
+	s := stageWeights{Intercept: w.Intercept, Items: map[string]float64{}, Skills: map[string]SkillWeights{}}
+	for id, j := range m.itemCol {
+		s.Items[id] = coef[j]
+	}
+	for id, k := range m.skillCol {
+		s.Skills[id] = SkillWeights{coef[ni+k], coef[ni+nk+k], coef[ni+2*nk+k]}
+	}
+	d := coef[ni+3*nk:]
+	s.History = HistoryWeights{ItemAttempts: d[featItemAttempts], ItemSuccesses: d[featItemSuccesses],
+		Attempts: d[featAttempts], Successes: d[featSuccesses]}
+	if m.family.Support || m.family.Stage2 {
+		s.History.Hints, s.History.HintFraction = &d[featHints], &d[featHintFraction]
+	}
+	return s
 }
 
 // Unmarshal decodes parameters written by MarshalParams for this family.
@@ -70,27 +87,55 @@ func (f Family) Unmarshal(b []byte) (models.Model, error) {
 		return nil, fmt.Errorf("%s: params format_version %d, want %d", f.Name(), p.FormatVersion, FormatVersion)
 	case p.Family != f.Name():
 		return nil, fmt.Errorf("%s: params are for family %q", f.Name(), p.Family)
-	case f.Support && (p.History.Hints == nil || p.History.HintFraction == nil):
-		return nil, fmt.Errorf("%s: params lack the hint-use weights", f.Name())
+	case f.Stage2 && p.Stage2 == nil:
+		return nil, fmt.Errorf("%s: params lack the second stage", f.Name())
 	}
 	m := &Model{family: f, c: p.C, itemCol: columns(p.Items), skillCol: columns(p.Skills)}
-	ni, nk := int32(len(m.itemCol)), int32(len(m.skillCol))
-	m.w.Intercept = p.Intercept
-	m.w.Coef = make([]float64, m.numCols())
-	for id, j := range m.itemCol {
-		m.w.Coef[j] = p.Items[id]
+	if err := m.setWeights(&m.w, &p.stageWeights); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name(), err)
 	}
-	for id, k := range m.skillCol {
-		s := p.Skills[id]
-		m.w.Coef[ni+k], m.w.Coef[ni+nk+k], m.w.Coef[ni+2*nk+k] = s.Easiness, s.Attempts, s.Successes
-	}
-	d := m.w.Coef[ni+3*nk:]
-	d[featItemAttempts], d[featItemSuccesses] = p.History.ItemAttempts, p.History.ItemSuccesses
-	d[featAttempts], d[featSuccesses] = p.History.Attempts, p.History.Successes
-	if f.Support {
-		d[featHints], d[featHintFraction] = *p.History.Hints, *p.History.HintFraction
+	if f.Stage2 {
+		m.w2 = &logistic.Weights{}
+		if err := m.setWeights(m.w2, p.Stage2); err != nil {
+			return nil, fmt.Errorf("%s: stage2: %w", f.Name(), err)
+		}
 	}
 	return m, nil
+}
+
+// setWeights fills w from s, whose items and skills must be the model's.
+func (m *Model) setWeights(w *logistic.Weights, s *stageWeights) error {
+	hints := m.family.Support || m.family.Stage2
+	if hints && (s.History.Hints == nil || s.History.HintFraction == nil) {
+		return fmt.Errorf("params lack the hint-use weights")
+	}
+	if len(s.Items) != len(m.itemCol) || len(s.Skills) != len(m.skillCol) {
+		return fmt.Errorf("params have %d items and %d skills, want %d and %d", len(s.Items), len(s.Skills), len(m.itemCol), len(m.skillCol))
+	}
+	ni, nk := int32(len(m.itemCol)), int32(len(m.skillCol))
+	w.Intercept = s.Intercept
+	w.Coef = make([]float64, m.numCols())
+	for id, j := range m.itemCol {
+		c, ok := s.Items[id]
+		if !ok {
+			return fmt.Errorf("params lack item %q", id)
+		}
+		w.Coef[j] = c
+	}
+	for id, k := range m.skillCol {
+		sk, ok := s.Skills[id]
+		if !ok {
+			return fmt.Errorf("params lack skill %q", id)
+		}
+		w.Coef[ni+k], w.Coef[ni+nk+k], w.Coef[ni+2*nk+k] = sk.Easiness, sk.Attempts, sk.Successes
+	}
+	d := w.Coef[ni+3*nk:]
+	d[featItemAttempts], d[featItemSuccesses] = s.History.ItemAttempts, s.History.ItemSuccesses
+	d[featAttempts], d[featSuccesses] = s.History.Attempts, s.History.Successes
+	if hints {
+		d[featHints], d[featHintFraction] = *s.History.Hints, *s.History.HintFraction
+	}
+	return nil
 }
 
 // columns numbers the keys of a map in sorted order.

@@ -25,6 +25,7 @@ func All() []models.Family {
 		pfa.Family{},
 		bestlr.Family{},
 		bestlr.Family{Support: true},
+		bestlr.Family{Support: true, Stage2: true},
 		elasticity.Family{},
 	}
 }

@@ -20,7 +20,7 @@ import (
 
 func TestLookup(t *testing.T) {
 	names := Names()
-	want := []string{"itemmean", "irt1pl", "pfa", "bestlr", "bestlr+support", "elasticity"}
+	want := []string{"itemmean", "irt1pl", "pfa", "bestlr", "bestlr+support", "bestlr+stage2", "elasticity"}
 	if !slices.Equal(names, want) {
 		t.Errorf("Names() = %v, want %v", names, want)
 	}

@@ -163,7 +163,7 @@ func TestReportOnExcerpt(t *testing.T) {
 		"<td>itemmean</td>", "<td>elasticity</td>", // leaderboard rows
 		"Reliability: success alone", "ROC: success with support", "Ability and elasticity of every learner",
 		"Item map: difficulty by skill", "Learning rates by outcome", "Support usage", "retries after feedback",
-		"attempts written", // import summary
+		"attempts written",                                                           // import summary
 		`id="fit"`, "paired bootstrap interval", "<td>auc_sup</td><td>itemmean</td>", // fit trace, differences
 	} {
 		if !strings.Contains(html, want) {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/elasticity"
@@ -35,7 +36,7 @@ type worker struct {
 	history   elasticity.History
 	skills    []int32
 	readiness []elasticity.Readiness
-	sources   []source
+	sources   []features.Source
 	recs      []pathway.Recommendation
 	// unknown holds the ids of the scored learner's attempts at items the
 	// model does not know, to count them and their distinct items.
@@ -43,7 +44,9 @@ type worker struct {
 	// cands and candSkills hold the candidates as a policy sees them.
 	cands      []pathway.Candidate
 	candSkills []int32
-	view       pathway.View
+	// candSkillEnd[k] ends candidate k's skills in candSkills.
+	candSkillEnd []int
+	view         pathway.View
 }
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity

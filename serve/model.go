@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/zpd-project/zpd/features"
-	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/pathway"
@@ -51,15 +50,10 @@ type worker struct {
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity
 // model whose prior scores to a finite posterior.
-func loadModel(dir string, lookup func(string) (models.Family, error)) (*loaded, error) {
-	a, err := artifact.Load(dir, lookup)
+func loadModel(dir string) (*loaded, error) {
+	m, meta, err := elasticity.Load(dir)
 	if err != nil {
 		return nil, err
-	}
-	m, ok := a.Model.(*elasticity.Model)
-	if !ok {
-		return nil, fmt.Errorf("load model %s: family %q cannot be served: zpd serve serves %q artifacts (train with --family %s)",
-			dir, a.Metadata.Family, elasticity.Name, elasticity.Name)
 	}
 	post := elasticity.NewScorer(m).Score(&elasticity.History{})
 	for _, v := range []float64{post.Ability.Value, post.Ability.SD, post.Elasticity.Value, post.Elasticity.SD,
@@ -69,7 +63,7 @@ func loadModel(dir string, lookup func(string) (models.Family, error)) (*loaded,
 		}
 	}
 	cfg := m.Params().Config
-	l := &loaded{meta: a.Metadata, model: m, dir: dir, loadedAt: time.Now(), mastery: cfg.Mastery, reach: cfg.Reach}
+	l := &loaded{meta: meta, model: m, dir: dir, loadedAt: time.Now(), mastery: cfg.Mastery, reach: cfg.Reach}
 	for _, name := range pathway.Names() {
 		p, err := pathway.New(name, pathway.DefaultConfig())
 		if err != nil {

@@ -13,8 +13,8 @@ import (
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models"
-	"github.com/zpd-project/zpd/models/evaluate"
 	"github.com/zpd-project/zpd/models/logistic"
+	"github.com/zpd-project/zpd/models/protocol"
 )
 
 // Family names.
@@ -68,7 +68,7 @@ func (f Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOpt
 	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) {
 		return f.fit(ctx, log, c)
 	}
-	c, err := evaluate.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
+	c, err := protocol.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name(), err)
 	}
@@ -97,7 +97,7 @@ func (f Family) fit(ctx context.Context, log *datasets.Log, c float64) (*Model, 
 		st := features.NewByID()
 		for _, i := range h {
 			a := log.At(int(i))
-			b := evaluate.Blind(&a)
+			b := protocol.Blind(&a)
 			m.features(st, &b, &r)
 			x.AddRow(r.cols, r.vals)
 			y = append(y, a.Independent)

@@ -151,7 +151,7 @@ func referenceScores(m *elasticity.Model, log *datasets.Log) map[string]*referen
 		ref.id, ref.lastTimeMS, ref.lastSeq = log.Learners.ID(int32(u)), noTime, math.MinInt64
 		for _, row := range rows {
 			a := log.At(int(row))
-			ref.history.AddAttempt(m, &a)
+			ref.history.AddAttempt(m.Index(), &a)
 			ref.attempts++
 			if a.Independent {
 				ref.independent++

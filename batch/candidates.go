@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
 
@@ -57,7 +58,9 @@ func readCandidates(path string, m *elasticity.Model) ([]candidate, string, erro
 		}
 		seen[id] = i
 		idx := m.ItemIndex(id)
-		if idx == elasticity.NoItem {
+		// A file gives ids only: no difficulty or skills to place an
+		// unknown item by.
+		if _, ok := features.Place(idx, false, nil); !ok {
 			return nil, "", fmt.Errorf("%s: item %q is not in the model", where(i), id)
 		}
 		out[i] = candidate{id: id, index: idx}

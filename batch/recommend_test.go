@@ -109,7 +109,7 @@ func TestRecommendationsSameOnEveryPath(t *testing.T) {
 				var h elasticity.History
 				for _, row := range rows {
 					a := log.At(int(row))
-					h.AddAttempt(m, &a)
+					h.AddAttempt(m.Index(), &a)
 				}
 				post := sc.Score(&h)
 				var pc []pathway.Candidate

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/pathway"
 )
@@ -150,14 +151,15 @@ func (ps *partScorer) recommendFor(dst []pathway.Recommendation, h *elasticity.H
 	return pathway.Replay(ps.policy, ps.m, h).Next(dst, &v)
 }
 
-// history fills h with the learner's attempts rows (in Seq order) and s
-// with their counts and last activity.
-func history(h *elasticity.History, s *learnerScore, c *cohort, rows []int32) {
+// history fills h with the learner's attempts rows (in Seq order; items
+// and skills already resolved against the model) and s with their counts
+// and last activity.
+func history(h *features.History, s *learnerScore, c *cohort, rows []int32) {
 	h.Reset()
 	s.lastSeq, s.lastTimeMS = c.seq[rows[0]], noTime
 	for _, r := range rows {
 		f := c.flags[r]
-		h.Add(c.item[r], c.skillsOf(r), elasticity.OutcomeOf(f&flagIndependent != 0, f&flagSupported != 0))
+		h.Add(c.item[r], c.skillsOf(r), features.OutcomeOf(f&flagIndependent != 0, f&flagSupported != 0))
 		s.attempts++
 		if f&flagIndependent != 0 {
 			s.independent++

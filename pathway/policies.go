@@ -1,6 +1,7 @@
 package pathway
 
 import (
+	"github.com/zpd-project/zpd/features"
 	"math"
 	"slices"
 
@@ -30,7 +31,7 @@ func (masteryFirst) UsesModel() bool { return false }
 
 func (p masteryFirst) NewLearner(m *elasticity.Model) Learner {
 	n := len(m.Params().Skills)
-	return &mfLearner{k: p.cfg.MasteryRun, run: make([]int32, n), mastered: make([]bool, n), order: skillOrder(m)}
+	return &mfLearner{k: p.cfg.MasteryRun, practice: features.NewPractice(n, 0), mastered: make([]bool, n), order: skillOrder(m)}
 }
 
 // skillOrder returns the model's skills from the easiest (lowest skill
@@ -56,21 +57,17 @@ func skillOrder(m *elasticity.Model) []int32 {
 type mfLearner struct {
 	k        int
 	attempts int
-	run      []int32 // current run of independent successes per skill
+	practice *features.Practice // per skill: the current run of independent successes
 	mastered []bool
 	order    []int32
 }
 
 func (l *mfLearner) Observe(o *Observation) {
 	l.attempts++
+	l.practice.Add(o.Skills, o.Outcome)
 	for _, k := range o.Skills {
-		if o.Outcome == elasticity.IndependentSuccess {
-			l.run[k]++
-			if int(l.run[k]) >= l.k {
-				l.mastered[k] = true
-			}
-		} else {
-			l.run[k] = 0
+		if int(l.practice.Skill(k).Streak) >= l.k {
+			l.mastered[k] = true
 		}
 	}
 }
@@ -94,7 +91,7 @@ func (l *mfLearner) Next(dst []Recommendation, v *View) []Recommendation {
 			}
 			if best >= 0 {
 				r.Candidate, r.Kind, r.Reason = best, Practice, ReasonMFPractice
-				if l.run[k] > 0 {
+				if l.practice.Skill(k).Streak > 0 {
 					r.Kind, r.Reason = MasteryCheck, ReasonMFReverify
 				}
 				break

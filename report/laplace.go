@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
 
@@ -45,7 +46,7 @@ type jointHessian struct {
 // (H_ηη is sparse: one learner and one item per attempt). Learners sit at
 // their posterior modes from the Scorer, items at the model's estimates.
 //
-// The practice features come from elasticity.Practice, as the Scorer's
+// The practice features come from package features through Model.Term, as the Scorer's
 // do; every learner's last learning term is checked against the Scorer's
 // readiness, so a change in how the Scorer applies them is reported
 // instead of giving wrong intervals.
@@ -75,9 +76,9 @@ func rateInformation(m *elasticity.Model, log *datasets.Log) (*mat.SymDense, err
 // the learner's posterior mode, and the stage terms.
 func newJointHessian(m *elasticity.Model, log *datasets.Log) (*jointHessian, error) {
 	p := m.Params()
-	res := elasticity.NewLogResolver(m, log)
+	res := features.NewLogResolver(m.Index(), log)
 	sc := elasticity.NewScorer(m)
-	practice := elasticity.NewPractice(m)
+	practice := m.NewPractice()
 	var hist elasticity.History
 	var buf []int32 // the row's known skills; never aliased with the model's or hist's slices
 	type step struct {
@@ -101,7 +102,7 @@ func newJointHessian(m *elasticity.Model, log *datasets.Log) (*jointHessian, err
 			item := res.Item(int(row))
 			buf = res.Skills(buf[:0], int(row))
 			skills := m.AttemptSkills(item, buf)
-			l, x := practice.Term(skills)
+			l, x := m.Term(practice, skills)
 			o := elasticity.OutcomeOf(log.Independent[row], log.Supported[row])
 			b, d := m.ItemParams(item, skills)
 			steps = append(steps, step{x, l - b, d, o, item})
@@ -111,7 +112,7 @@ func newJointHessian(m *elasticity.Model, log *datasets.Log) (*jointHessian, err
 		last := steps[len(steps)-1].item
 		skills := m.AttemptSkills(last, hist.StepSkills(hist.Len()-1))
 		b, _ := m.ItemParams(last, skills)
-		if l, _ := practice.Term(skills); math.Abs(b-sc.Readiness(last, skills).Difficulty-l) > 1e-6*(1+math.Abs(l)) {
+		if l, _ := m.Term(practice, skills); math.Abs(b-sc.Readiness(last, skills).Difficulty-l) > 1e-6*(1+math.Abs(l)) {
 			return nil, errors.New("the elasticity model's learning term no longer matches docs/models.md as this report reads it")
 		}
 		u := int32(h.learners)

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
 
@@ -30,7 +31,7 @@ type AttemptMark struct {
 
 // scoreLearners scores every learner of log with at least one attempt.
 func scoreLearners(m *elasticity.Model, log *datasets.Log) []LearnerState {
-	res := elasticity.NewLogResolver(m, log)
+	res := features.NewLogResolver(m.Index(), log)
 	sc := elasticity.NewScorer(m)
 	var h elasticity.History
 	var skills []int32

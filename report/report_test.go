@@ -23,7 +23,7 @@ import (
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/elasticity"
-	"github.com/zpd-project/zpd/models/evaluate"
+	"github.com/zpd-project/zpd/models/protocol"
 )
 
 // quickElasticity keeps test fits short: the report, not the fit, is tested.
@@ -373,7 +373,7 @@ func groupIndex(name string) int {
 // test fold cannot be evaluated; the report says so and renders the rest.
 func TestReportWhenProtocolFails(t *testing.T) {
 	e := loadExcerpt(t)
-	train := evaluate.Subset(e.log, func(id string) bool { return evaluate.LearnerFold(id) != evaluate.TestFold })
+	train := protocol.Subset(e.log, func(id string) bool { return protocol.LearnerFold(id) != protocol.TestFold })
 	r, err := Build(context.Background(), Input{Artifact: e.art, Log: train}, quickOptions())
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/internal/cputime"
 	"github.com/zpd-project/zpd/models/artifact"
-	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
 
@@ -197,7 +196,7 @@ func BenchmarkDecode(b *testing.B) {
 // BenchmarkScoreLearner is scoring and encoding one decoded learner.
 func BenchmarkScoreLearner(b *testing.B) {
 	dir, p := benchModel(b, 10000, 100)
-	l, err := loadModel(dir, catalog.Lookup)
+	l, err := loadModel(dir)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zpd-project/zpd/models"
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/pathway"
@@ -35,7 +35,7 @@ type worker struct {
 	history   elasticity.History
 	skills    []int32
 	readiness []elasticity.Readiness
-	sources   []source
+	sources   []features.Source
 	recs      []pathway.Recommendation
 	// unknown holds the ids of the scored learner's attempts at items the
 	// model does not know, to count them and their distinct items.
@@ -43,20 +43,17 @@ type worker struct {
 	// cands and candSkills hold the candidates as a policy sees them.
 	cands      []pathway.Candidate
 	candSkills []int32
-	view       pathway.View
+	// candSkillEnd[k] ends candidate k's skills in candSkills.
+	candSkillEnd []int
+	view         pathway.View
 }
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity
 // model whose prior scores to a finite posterior.
-func loadModel(dir string, lookup func(string) (models.Family, error)) (*loaded, error) {
-	a, err := artifact.Load(dir, lookup)
+func loadModel(dir string) (*loaded, error) {
+	m, meta, err := elasticity.Load(dir)
 	if err != nil {
 		return nil, err
-	}
-	m, ok := a.Model.(*elasticity.Model)
-	if !ok {
-		return nil, fmt.Errorf("load model %s: family %q cannot be served: zpd serve serves %q artifacts (train with --family %s)",
-			dir, a.Metadata.Family, elasticity.Name, elasticity.Name)
 	}
 	post := elasticity.NewScorer(m).Score(&elasticity.History{})
 	for _, v := range []float64{post.Ability.Value, post.Ability.SD, post.Elasticity.Value, post.Elasticity.SD,
@@ -66,7 +63,7 @@ func loadModel(dir string, lookup func(string) (models.Family, error)) (*loaded,
 		}
 	}
 	cfg := m.Params().Config
-	l := &loaded{meta: a.Metadata, model: m, dir: dir, loadedAt: time.Now(), mastery: cfg.Mastery, reach: cfg.Reach}
+	l := &loaded{meta: meta, model: m, dir: dir, loadedAt: time.Now(), mastery: cfg.Mastery, reach: cfg.Reach}
 	for _, name := range pathway.Names() {
 		p, err := pathway.New(name, pathway.DefaultConfig())
 		if err != nil {

@@ -32,7 +32,7 @@ func TestScorePolicyMatchesPathway(t *testing.T) {
 
 			var h elasticity.History
 			for _, a := range f.learnerAttempts(u) {
-				h.AddAttempt(f.model, &a)
+				h.AddAttempt(f.model.Index(), &a)
 			}
 			sc := elasticity.NewScorer(f.model)
 			post := sc.Score(&h)

@@ -5,31 +5,10 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/pathway"
 )
-
-// Source says how a candidate's readiness was computed.
-type source uint8
-
-const (
-	// fromModel: the model knows the item.
-	fromModel source = iota
-	// fromDifficulty: an unknown item with a difficulty from the platform.
-	fromDifficulty
-	// fromSkills: an unknown item placed at its skills' mean difficulty.
-	fromSkills
-)
-
-func (s source) String() string {
-	switch s {
-	case fromDifficulty:
-		return "difficulty"
-	case fromSkills:
-		return "skills"
-	}
-	return "model"
-}
 
 // score scores learner li of req: it builds the learner's history, computes
 // the posterior, the readiness for every candidate (w.readiness, w.sources)
@@ -41,32 +20,29 @@ func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticit
 	h := &w.history
 	h.Reset()
 	w.unknown = w.unknown[:0]
+	ix := m.Index()
 	for i := lr.AttemptStart; i < lr.AttemptStart+lr.AttemptN; i++ {
 		a := &req.Attempts[i]
-		w.skills = resolveSkills(w.skills[:0], m, req.SkillIDs[a.SkillStart:a.SkillEnd])
-		item := itemIndex(m, a.Item)
-		if item == elasticity.NoItem {
+		features.AddAttempt(h, ix, a.Item, req.SkillIDs[a.SkillStart:a.SkillEnd], features.OutcomeOf(a.Independent, a.Supported))
+		if h.Steps[h.Len()-1].Item == features.NoItem {
 			w.unknown = append(w.unknown, a.Item)
 		}
-		h.Add(item, w.skills, elasticity.OutcomeOf(a.Independent, a.Supported))
 	}
 	post := w.scorer.Score(h)
 	w.readiness, w.sources = w.readiness[:0], w.sources[:0]
 	for i := lr.CandStart; i < lr.CandStart+lr.CandN; i++ {
 		c := &req.Candidates[i]
-		w.skills = resolveSkills(w.skills[:0], m, req.SkillIDs[c.SkillStart:c.SkillEnd])
-		item := itemIndex(m, c.Item)
-		var r elasticity.Readiness
-		src := fromModel
-		switch {
-		case item != elasticity.NoItem:
-			r = w.scorer.Readiness(item, w.skills)
-		case c.HasDifficulty:
-			r, src = post.ReadinessAt(c.Difficulty, m.ZoneRule()), fromDifficulty
-		case len(w.skills) > 0:
-			r, src = w.scorer.Readiness(elasticity.NoItem, w.skills), fromSkills
-		default:
+		w.skills = features.AppendSkills(w.skills[:0], ix, req.SkillIDs[c.SkillStart:c.SkillEnd])
+		item := features.ItemOf(ix, c.Item)
+		src, ok := features.Place(item, c.HasDifficulty, w.skills)
+		if !ok {
 			return post, &unplacedError{candidate: int(i)}
+		}
+		var r elasticity.Readiness
+		if src == features.FromDifficulty {
+			r = post.ReadinessAt(c.Difficulty, m.ZoneRule())
+		} else {
+			r = w.scorer.Readiness(item, w.skills)
 		}
 		w.readiness = append(w.readiness, r)
 		w.sources = append(w.sources, src)
@@ -87,28 +63,27 @@ func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticit
 func (w *worker) recommend(l *loaded, req *request, li int, p pathway.Policy, post elasticity.Posterior, count int) {
 	lr := &req.Learners[li]
 	m := l.model
+	ix := m.Index()
 	// Skills first, into one buffer, then the candidates slicing it.
 	w.candSkills = w.candSkills[:0]
+	w.candSkillEnd = w.candSkillEnd[:0]
 	for i := lr.CandStart; i < lr.CandStart+lr.CandN; i++ {
 		c := &req.Candidates[i]
-		w.candSkills = resolveSkills(w.candSkills, m, req.SkillIDs[c.SkillStart:c.SkillEnd])
+		w.candSkills = features.AppendSkills(w.candSkills, ix, req.SkillIDs[c.SkillStart:c.SkillEnd])
+		w.candSkillEnd = append(w.candSkillEnd, len(w.candSkills))
 	}
 	w.cands = w.cands[:0]
 	at := 0
 	for k, i := 0, lr.CandStart; i < lr.CandStart+lr.CandN; k, i = k+1, i+1 {
 		c := &req.Candidates[i]
-		start := at
-		for _, id := range req.SkillIDs[c.SkillStart:c.SkillEnd] {
-			if m.SkillIndex(string(id)) != elasticity.NoSkill {
-				at++
-			}
-		}
-		skills := w.candSkills[start:at:at]
+		start, end := at, w.candSkillEnd[k]
+		at = end
+		skills := w.candSkills[start:end:end]
 		var cand pathway.Candidate
 		switch w.sources[k] {
-		case fromModel:
-			cand = pathway.Place(m, itemIndex(m, c.Item), skills)
-		case fromDifficulty:
+		case features.FromModel:
+			cand = pathway.Place(m, features.ItemOf(ix, c.Item), skills)
+		case features.FromDifficulty:
 			cand = pathway.Candidate{Item: elasticity.NoItem, Skills: skills, Difficulty: c.Difficulty}
 		default:
 			cand = pathway.Place(m, elasticity.NoItem, skills)
@@ -133,20 +108,6 @@ func (e *unplacedError) Error() string { return unplacedMsg }
 // v1Field names the candidate in a /v1 request.
 func (e *unplacedError) v1Field(lr *learnerIn) error {
 	return &fieldError{field: "candidates[" + strconv.Itoa(e.candidate-int(lr.CandStart)) + "].item_id", msg: unplacedMsg}
-}
-
-// itemIndex looks up an item id held as bytes; the conversion does not
-// allocate for map lookups.
-func itemIndex(m *elasticity.Model, id []byte) int32 { return m.ItemIndex(string(id)) }
-
-// resolveSkills appends the model indexes of the known ids to dst.
-func resolveSkills(dst []int32, m *elasticity.Model, ids [][]byte) []int32 {
-	for _, id := range ids {
-		if k := m.SkillIndex(string(id)); k != elasticity.NoSkill {
-			dst = append(dst, k)
-		}
-	}
-	return dst
 }
 
 // appendResult appends the /v1/score response for the learner w just

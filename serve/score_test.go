@@ -29,7 +29,7 @@ func TestScoreMatchesScorer(t *testing.T) {
 
 		var h elasticity.History
 		for _, a := range f.learnerAttempts(u) {
-			h.AddAttempt(f.model, &a)
+			h.AddAttempt(f.model.Index(), &a)
 		}
 		sc := elasticity.NewScorer(f.model)
 		post := sc.Score(&h)
@@ -157,7 +157,7 @@ func TestScoreUnknownItems(t *testing.T) {
 	got := decodeJSON(t, rec.Body.Bytes())
 	var h elasticity.History
 	for _, a := range f.learnerAttempts(3) {
-		h.AddAttempt(f.model, &a)
+		h.AddAttempt(f.model.Index(), &a)
 	}
 	sc := elasticity.NewScorer(f.model)
 	post := sc.Score(&h)

@@ -28,9 +28,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/zpd-project/zpd/models"
-	"github.com/zpd-project/zpd/models/catalog"
 )
 
 // OpenAPI is the server's OpenAPI 3 specification, served at /openapi.json.
@@ -42,8 +39,6 @@ var OpenAPI []byte
 type Options struct {
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
-	// Lookup resolves artifact family names; nil means catalog.Lookup.
-	Lookup func(family string) (models.Family, error)
 	// BuildVersion is reported by GET /v2.
 	BuildVersion string
 }
@@ -53,7 +48,6 @@ type Options struct {
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	lookup   func(string) (models.Family, error)
 	build    string
 	model    atomic.Pointer[loaded]
 	draining atomic.Bool
@@ -78,7 +72,6 @@ func New(cfg Config, opts Options) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		log:      opts.Logger,
-		lookup:   opts.Lookup,
 		build:    opts.BuildVersion,
 		metrics:  newMetrics(),
 		ids:      newRequestIDs(),
@@ -88,10 +81,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.lookup == nil {
-		s.lookup = catalog.Lookup
-	}
-	l, err := loadModel(cfg.Model, s.lookup)
+	l, err := loadModel(cfg.Model)
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
@@ -167,7 +157,7 @@ func (s *Server) Reload(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	l, err := loadModel(s.cfg.Model, s.lookup)
+	l, err := loadModel(s.cfg.Model)
 	if err != nil {
 		s.metrics.reloads.WithLabelValues("error").Inc()
 		s.log.Error("model reload failed; still serving the previous model",

@@ -1,7 +1,8 @@
 // Package train turns an attempt log into a model artifact: it reads and
 // validates the log, optionally scores the model family under the
 // evaluation protocol (fold 0 held out), fits the family on every learner,
-// saves the artifact with its metadata, and renders its report.
+// and saves the artifact with its metadata. The command line renders the
+// report from the Result (package report), so train does not depend on it.
 package train
 
 import (
@@ -9,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,7 +18,6 @@ import (
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/catalog"
 	"github.com/zpd-project/zpd/models/evaluate"
-	"github.com/zpd-project/zpd/report"
 )
 
 // Config is the train section of zpd's configuration.
@@ -35,8 +34,6 @@ type Config struct {
 	// protocol, so the report's leaderboard ranks the model against the
 	// baselines; only the trained family is fitted and saved.
 	Compare bool `json:"compare"`
-	// Report writes report.html (package report) in the artifact directory.
-	Report bool `json:"report"`
 	// Params holds family-specific settings keyed by family name
 	// (docs/models.md and docs/baselines.md list the keys).
 	Params map[string]map[string]any `json:"params"`
@@ -44,7 +41,7 @@ type Config struct {
 
 // DefaultConfig fits the elasticity model with evaluation.
 func DefaultConfig() Config {
-	return Config{Family: "elasticity", Seed: 1, Evaluate: true, Report: true}
+	return Config{Family: "elasticity", Seed: 1, Evaluate: true}
 }
 
 // Options are what the caller provides beyond the config.
@@ -65,6 +62,10 @@ type Result struct {
 	// Warning is a plain sentence when the fit did not converge ("" when it
 	// did, or the family does not say); the summary carries it too.
 	Warning string
+	// Saved is the artifact as written and read back; Log the log it was
+	// fitted on. The caller renders the report from them (package report).
+	Saved *artifact.Artifact
+	Log   *datasets.Log
 }
 
 // Run trains cfg.Family on the log at data and saves the artifact in out.
@@ -124,37 +125,13 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 		return nil, fmt.Errorf("train: reload saved model: %w", err)
 	}
 	res.Metadata = saved.Metadata
-	if cfg.Report {
-		if err := writeReport(ctx, cfg, saved, out, data, log, res); err != nil {
-			return nil, fmt.Errorf("train: model saved in %s, but its report failed: %w", out, err)
-		}
-	}
+	res.Saved, res.Log = saved, log
 	return res, nil
 }
 
-// ReportFile is the name of the HTML report train writes in the artifact
-// directory.
+// ReportFile is the name of the HTML report beside the model in the
+// artifact directory.
 const ReportFile = artifact.ReportFile
-
-// writeReport renders the report beside the saved model, reusing the
-// leaderboard train already computed.
-func writeReport(ctx context.Context, cfg Config, saved *artifact.Artifact, out, data string, log *datasets.Log, res *Result) error {
-	imp, err := datasets.ReadImportSummary(data)
-	if err != nil {
-		return err
-	}
-	// Into the published version's folder (out/report.html links to it):
-	// a report belongs to the model it describes.
-	version, err := artifact.Resolve(out)
-	if err != nil {
-		return err
-	}
-	_, err = report.Write(ctx, filepath.Join(version, ReportFile), report.Input{
-		Artifact: saved, ModelDir: out, Log: log, DataPath: data,
-		Validation: res.Validation, Import: imp, Leaderboard: res.Leaderboard,
-	}, report.Options{Seed: cfg.Seed, SkipEvaluation: !cfg.Evaluate})
-	return err
-}
 
 func evaluateFamily(ctx context.Context, cfg Config, fam models.Family, log *datasets.Log, opts Options) (*evaluate.Leaderboard, error) {
 	var progress func(string, float64)

@@ -29,6 +29,7 @@ import (
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/datasets/simulate"
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/internal/atomicfile"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
@@ -100,7 +101,7 @@ func fitElasticity(log *datasets.Log, truth *simulate.Truth) (*estimates, error)
 	}
 	est := &estimates{seconds: time.Since(start).Seconds()}
 	sc := elasticity.NewScorer(m)
-	res := elasticity.NewLogResolver(m, log)
+	res := features.NewLogResolver(m.Index(), log)
 	hist := log.Histories()
 	var h elasticity.History
 	for _, lt := range truth.Learners {

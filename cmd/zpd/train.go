@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -8,12 +9,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/catalog"
+	"github.com/zpd-project/zpd/report"
 	"github.com/zpd-project/zpd/train"
 )
 
 type trainSettings struct {
 	train.Config
+	// Report writes report.html (package report) beside the model.
+	Report   bool   `json:"report"`
 	Data     string `json:"data"`
 	Out      string `json:"out"`
 	JSON     bool   `json:"json"`
@@ -44,7 +50,7 @@ train.params.<family> section of the --config file (configs/train.yaml).`,
 			if err := positionalData(cmd, args); err != nil {
 				return err
 			}
-			s := trainSettings{Config: train.DefaultConfig()}
+			s := trainSettings{Config: train.DefaultConfig(), Report: true}
 			if err := loadConfig(cmd, "train", &s); err != nil {
 				return err
 			}
@@ -59,7 +65,7 @@ train.params.<family> section of the --config file (configs/train.yaml).`,
 	f.Int64("seed", d.Seed, "random seed")
 	f.Bool("evaluate", d.Evaluate, "score the family under the evaluation protocol and record the metrics")
 	f.Bool("compare", d.Compare, "also evaluate every baseline family into the report's leaderboard (needs --evaluate)")
-	f.Bool("report", d.Report, "write report.html in the artifact directory")
+	f.Bool("report", true, "write report.html in the artifact directory")
 	f.Bool("json", false, "print the artifact metadata as JSON")
 	f.Bool("progress", true, "draw a progress bar on stderr")
 	return cmd
@@ -79,6 +85,11 @@ func runTrain(cmd *cobra.Command, s trainSettings) error {
 		opts.Progress = bar.Update
 	}
 	res, err := train.Run(cmd.Context(), s.Config, s.Data, s.Out, opts)
+	if err == nil && s.Report {
+		if err = writeTrainReport(cmd.Context(), s, res); err != nil {
+			err = fmt.Errorf("train: model saved in %s, but its report failed: %w", s.Out, err)
+		}
+	}
 	if bar != nil {
 		bar.Finish() // before the summary, so the two never interleave
 	}
@@ -100,4 +111,23 @@ func runTrain(cmd *cobra.Command, s trainSettings) error {
 		fmt.Fprintf(out, "report: %s (open it in a browser)\n", filepath.Join(s.Out, train.ReportFile))
 	}
 	return nil
+}
+
+// writeTrainReport renders the report of the model train just saved into
+// the published version's folder (out/report.html links to it: a report
+// belongs to the model it describes), reusing train's leaderboard.
+func writeTrainReport(ctx context.Context, s trainSettings, res *train.Result) error {
+	imp, err := datasets.ReadImportSummary(s.Data)
+	if err != nil {
+		return err
+	}
+	version, err := artifact.Resolve(s.Out)
+	if err != nil {
+		return err
+	}
+	_, err = report.Write(ctx, filepath.Join(version, train.ReportFile), report.Input{
+		Artifact: res.Saved, ModelDir: s.Out, Log: res.Log, DataPath: s.Data,
+		Validation: res.Validation, Import: imp, Leaderboard: res.Leaderboard,
+	}, report.Options{Seed: s.Seed, SkipEvaluation: !s.Evaluate})
+	return err
 }

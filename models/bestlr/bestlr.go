@@ -14,9 +14,10 @@ import (
 	"math"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models"
-	"github.com/zpd-project/zpd/models/evaluate"
 	"github.com/zpd-project/zpd/models/logistic"
+	"github.com/zpd-project/zpd/models/protocol"
 )
 
 // Family names.
@@ -76,7 +77,7 @@ func (f Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOpt
 	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) {
 		return f.fit(ctx, log, c)
 	}
-	c, err := evaluate.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
+	c, err := protocol.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name(), err)
 	}
@@ -103,10 +104,10 @@ func (f Family) fit(ctx context.Context, log *datasets.Log, c float64) (*Model, 
 	var y2 []bool
 	var r row
 	for _, h := range log.Histories() {
-		st := newHistory()
+		st := features.NewByID()
 		for _, i := range h {
 			a := log.At(int(i))
-			b := evaluate.Blind(&a)
+			b := protocol.Blind(&a)
 			m.features(st, &b, &r)
 			x.AddRow(r.cols, r.vals)
 			y = append(y, a.Independent)
@@ -114,7 +115,7 @@ func (f Family) fit(ctx context.Context, log *datasets.Log, c float64) (*Model, 
 				x2.AddRow(r.cols, r.vals)
 				y2 = append(y2, a.Supported)
 			}
-			st.observe(&a)
+			st.Observe(&a)
 		}
 	}
 	w, err := logistic.Fit(ctx, x, y, c, logistic.Options{})
@@ -158,91 +159,46 @@ type row struct {
 
 // features writes the feature row of attempt a given the learner's earlier
 // attempts st. Items and skills unseen in training contribute nothing.
-func (m *Model) features(st *history, a *datasets.Attempt, r *row) {
+func (m *Model) features(st *features.ByID, a *datasets.Attempt, r *row) {
 	r.cols, r.vals = r.cols[:0], r.vals[:0]
 	ni, nk := int32(len(m.itemCol)), int32(len(m.skillCol))
 	if j, ok := m.itemCol[a.Item]; ok {
 		r.cols, r.vals = append(r.cols, j), append(r.vals, 1)
 	}
-	for _, s := range uniq(a.Skills) {
+	for _, s := range features.Distinct(a.Skills) {
 		k, ok := m.skillCol[s]
 		if !ok {
 			continue
 		}
-		n := st.skill[s]
+		n := st.Skills[s]
 		r.cols = append(r.cols, ni+k, ni+nk+k, ni+2*nk+k)
-		r.vals = append(r.vals, 1, math.Log1p(n[0]), math.Log1p(n[1]))
+		r.vals = append(r.vals, 1, math.Log1p(n.Attempts()), math.Log1p(n.Successes()))
 	}
 	base := ni + 3*nk
-	it := st.item[a.Item]
-	dense := []float64{math.Log1p(it[0]), math.Log1p(it[1]), math.Log1p(st.attempts), math.Log1p(st.successes)}
+	it := st.Items[a.Item]
+	all := &st.All
+	dense := []float64{math.Log1p(it.Attempts()), math.Log1p(it.Successes()), math.Log1p(all.Attempts()), math.Log1p(all.Successes())}
 	if m.family.Support || m.family.Stage2 {
 		frac := 0.0
-		if st.attempts > 0 {
-			frac = st.hinted / st.attempts
+		if n := all.Attempts(); n > 0 {
+			frac = float64(all.Hinted) / n
 		}
-		dense = append(dense, math.Log1p(st.hints), frac)
+		dense = append(dense, math.Log1p(all.Hints), frac)
 	}
 	for d, v := range dense {
 		r.cols, r.vals = append(r.cols, base+int32(d)), append(r.vals, v)
 	}
 }
 
-// history is what Best-LR remembers of a learner's earlier attempts.
-type history struct {
-	attempts, successes float64
-	hints               float64 // hints taken in total
-	hinted              float64 // attempts with at least one hint taken
-	item, skill         map[string][2]float64
-}
-
-func newHistory() *history {
-	return &history{item: map[string][2]float64{}, skill: map[string][2]float64{}}
-}
-
-func (h *history) observe(a *datasets.Attempt) {
-	y := 0.0
-	if a.Independent {
-		y = 1
-	}
-	h.attempts++
-	h.successes += y
-	h.hints += float64(a.HintsUsed)
-	if a.HintsUsed > 0 {
-		h.hinted++
-	}
-	it := h.item[a.Item]
-	h.item[a.Item] = [2]float64{it[0] + 1, it[1] + y}
-	for _, s := range uniq(a.Skills) {
-		n := h.skill[s]
-		h.skill[s] = [2]float64{n[0] + 1, n[1] + y}
-	}
-}
-
-// uniq returns the distinct skills of s in first-seen order.
-func uniq(s []string) []string {
-	out := make([]string, 0, len(s))
-	for i, v := range s {
-		dup := false
-		for _, w := range s[:i] {
-			dup = dup || w == v
-		}
-		if !dup {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // Family returns the family's name.
 func (m *Model) Family() string { return m.family.Name() }
 
 // NewLearner starts a learner with no earlier attempts.
-func (m *Model) NewLearner() models.Learner { return &learner{m: m, h: newHistory()} }
+func (m *Model) NewLearner() models.Learner { return &learner{m: m, h: features.NewByID()} }
 
 type learner struct {
 	m *Model
-	h *history
+	h *features.ByID
 	r row
 }
 
@@ -260,4 +216,4 @@ func (l *learner) Predict(a *datasets.Attempt) models.Prediction {
 }
 
 // Observe adds a to the learner's history.
-func (l *learner) Observe(a *datasets.Attempt) { l.h.observe(a) }
+func (l *learner) Observe(a *datasets.Attempt) { l.h.Observe(a) }

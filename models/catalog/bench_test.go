@@ -8,6 +8,7 @@ import (
 	"github.com/zpd-project/zpd/internal/shareddata"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/evaluate"
+	"github.com/zpd-project/zpd/models/protocol"
 )
 
 func fitOptions(family string) models.FitOptions {
@@ -31,7 +32,7 @@ func BenchmarkEvaluateExcerpt(b *testing.B) {
 // excerpt replayed (Predict then Observe per attempt) through each family.
 func BenchmarkReplay(b *testing.B) {
 	log := loadExcerptB(b)
-	train := evaluate.Subset(log, func(id string) bool { return evaluate.LearnerFold(id) != evaluate.TestFold })
+	train := protocol.Subset(log, func(id string) bool { return protocol.LearnerFold(id) != protocol.TestFold })
 	hist := log.Histories()
 	for _, f := range All() {
 		m, err := f.Fit(context.Background(), train, fitOptions(f.Name()))
@@ -41,7 +42,7 @@ func BenchmarkReplay(b *testing.B) {
 		b.Run(f.Name(), func(b *testing.B) {
 			for b.Loop() {
 				for _, h := range hist {
-					evaluate.Replay(m, log, h)
+					protocol.Replay(m, log, h)
 				}
 			}
 			b.ReportMetric(float64(log.Len()*b.N)/b.Elapsed().Seconds(), "predictions/s")

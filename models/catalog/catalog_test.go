@@ -16,6 +16,7 @@ import (
 	"github.com/zpd-project/zpd/internal/shareddata"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/evaluate"
+	"github.com/zpd-project/zpd/models/protocol"
 )
 
 func TestLookup(t *testing.T) {
@@ -217,7 +218,7 @@ func TestEveryFamilyIsOnline(t *testing.T) {
 // a model with the same online predictions.
 func TestEveryFamilyRoundTrips(t *testing.T) {
 	log := firstLearners(loadExcerpt(t), 60)
-	train := evaluate.Subset(log, func(id string) bool { return evaluate.LearnerFold(id) != evaluate.TestFold })
+	train := protocol.Subset(log, func(id string) bool { return protocol.LearnerFold(id) != protocol.TestFold })
 	hist := log.Histories()
 	for _, f := range All() {
 		m, err := f.Fit(context.Background(), train, fitOptions(f.Name()))
@@ -239,7 +240,7 @@ func TestEveryFamilyRoundTrips(t *testing.T) {
 			t.Errorf("unmarshalled family %q, want %q", back.Family(), f.Name())
 		}
 		for _, h := range hist {
-			p, q := evaluate.Replay(m, log, h), evaluate.Replay(back, log, h)
+			p, q := protocol.Replay(m, log, h), protocol.Replay(back, log, h)
 			if !slices.Equal(p, q) {
 				t.Fatalf("%s: predictions differ after a params round trip", f.Name())
 			}
@@ -258,7 +259,7 @@ func firstLearners(log *datasets.Log, n int) *datasets.Log {
 	for _, id := range ids[:min(n, len(ids))] {
 		keep[id] = true
 	}
-	return evaluate.Subset(log, func(id string) bool { return keep[id] })
+	return protocol.Subset(log, func(id string) bool { return keep[id] })
 }
 
 // perturbLaterHalf returns a copy of log in which the second half of every
@@ -274,7 +275,7 @@ func perturbLaterHalf(log *datasets.Log) *datasets.Log {
 	out := datasets.NewLog(log.GroupNames...)
 	for i := 0; i < log.Len(); i++ {
 		a := log.At(i)
-		if late[i] && evaluate.LearnerFold(a.Learner) == evaluate.TestFold {
+		if late[i] && protocol.LearnerFold(a.Learner) == protocol.TestFold {
 			a.Independent = !a.Independent
 			a.HintsUsed, a.Retries = max(a.HintsAvailable, 1), a.Retries+3
 			a.AnswerGiven, a.Supported = !a.AnswerGiven, !a.Supported

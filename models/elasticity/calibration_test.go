@@ -3,6 +3,7 @@ package elasticity
 import (
 	"context"
 	"fmt"
+	"github.com/zpd-project/zpd/features"
 	"math"
 	"testing"
 
@@ -106,7 +107,7 @@ func calibrate(t testing.TB, c cohort, cfg Config) calibration {
 func measure(m *Model, c cohort, n int) calibration {
 	th, ep := c.identified()
 	s := NewScorer(m)
-	res := NewLogResolver(m, c.log)
+	res := features.NewLogResolver(m.Index(), c.log)
 	lm, lr := logit(m.p.Config.Mastery), logit(m.p.Config.Reach)
 	var h History
 	var out calibration

@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+
+	"github.com/zpd-project/zpd/features"
 )
 
 // Config holds the elasticity family's settings: the fit's regularisation and
@@ -85,8 +87,8 @@ func DefaultConfig() Config {
 
 // Practice transforms of the learning term.
 const (
-	PracticeLog1p  = "log1p"
-	PracticeLinear = "linear"
+	PracticeLog1p  = features.Log1p
+	PracticeLinear = features.Linear
 )
 
 // ParseConfig decodes FitOptions.Params over DefaultConfig. Unknown keys and

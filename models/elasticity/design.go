@@ -1,10 +1,14 @@
 package elasticity
 
-import "github.com/zpd-project/zpd/datasets"
+import (
+	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/features"
+)
 
 // design is the training log compacted for the fit: one row per attempt of a
 // fitting learner, grouped by learner in history order, with the practice
-// features of each (row, skill) precomputed. Item and skill indexes are the
+// features of each (row, skill) precomputed by package features, skills
+// resolved by its rule (the attempt's, else its item's), as the Scorer does. Item and skill indexes are the
 // log's own, which become the model's.
 type design struct {
 	nItems, nSkills int
@@ -15,7 +19,7 @@ type design struct {
 	entSkill        []int32              // skill of each entry
 	entF            [][nFeatures]float32 // practice features before the attempt
 
-	itemSkillStart, itemSkills []int32 // skills of each item (first occurrence in the log)
+	itemSkillStart, itemSkills []int32 // skills of each item (features.ItemSkillSets)
 	itemRows                   []int32 // fitting rows per item
 	skillEntries               []int32 // fitting entries per skill
 	// skillPin[k] = Σ over items j with skill k of 1/|K_j|²: how strongly
@@ -42,71 +46,44 @@ func newDesign(log *datasets.Log, hist [][]int32, learners []int32, cfg Config) 
 		entSkill:     make([]int32, 0, nEnt),
 		entF:         make([][nFeatures]float32, 0, nEnt),
 	}
-	d.itemSkills, d.itemSkillStart = itemSkillSets(log)
+	ix := features.LogIndex(log)
+	d.itemSkills, d.itemSkillStart = ix.ItemSkillsCSR()
 	d.skillPin = make([]float64, d.nSkills)
 	for j := 0; j < d.nItems; j++ {
-		sk := d.itemSkills[d.itemSkillStart[j]:d.itemSkillStart[j+1]]
+		sk := ix.ItemSkills(int32(j))
 		for _, k := range sk {
 			d.skillPin[k] += 1 / float64(len(sk)*len(sk))
 		}
 	}
 	d.itemRows = make([]int32, d.nItems)
 	d.skillEntries = make([]int32, d.nSkills)
-	scale := newPracticeScale(cfg.Practice)
-	counts := make([]practice, d.nSkills)
-	var touched []int32
+	scale := features.NewScale(cfg.Practice, cfg.Recency)
+	practice := features.NewPractice(d.nSkills, cfg.RecencyDecay)
 	d.learnerStart = append(d.learnerStart, 0)
 	for _, u := range learners {
-		for _, k := range touched {
-			counts[k] = practice{}
-		}
-		touched = touched[:0]
+		practice.Reset()
 		for _, r := range hist[u] {
 			o := OutcomeOf(log.Independent[r], log.Supported[r])
-			d.item = append(d.item, log.Item[r])
+			j := log.Item[r]
+			d.item = append(d.item, j)
 			d.out = append(d.out, o)
-			d.itemRows[log.Item[r]]++
-			for _, k := range log.SkillsOf(int(r)) {
-				c := &counts[k]
+			d.itemRows[j]++
+			skills := ix.AttemptSkills(j, log.SkillsOf(int(r)))
+			for _, k := range skills {
 				d.entSkill = append(d.entSkill, k)
 				var f32 [nFeatures]float32
-				for i, v := range scale.features(c, cfg.Recency) {
+				for i, v := range scale.Vector(practice.Skill(k)) {
 					f32[i] = float32(v)
 				}
 				d.entF = append(d.entF, f32)
 				d.skillEntries[k]++
-				if c.empty() {
-					touched = append(touched, k)
-				}
-				c.add(o, cfg.RecencyDecay)
 			}
+			practice.Add(skills, o)
 			d.entStart = append(d.entStart, int32(len(d.entSkill)))
 		}
 		d.learnerStart = append(d.learnerStart, int32(len(d.item)))
 	}
 	return d
-}
-
-// itemSkillSets returns each item's skills as seen on its first row in the
-// log (CSR: skills, start).
-func itemSkillSets(log *datasets.Log) (skills, start []int32) {
-	first := make([]int32, log.Items.Len())
-	for i := range first {
-		first[i] = -1
-	}
-	for r, j := range log.Item {
-		if first[j] < 0 {
-			first[j] = int32(r)
-		}
-	}
-	start = make([]int32, 1, len(first)+1)
-	for _, r := range first {
-		if r >= 0 {
-			skills = append(skills, log.SkillsOf(int(r))...)
-		}
-		start = append(start, int32(len(skills)))
-	}
-	return skills, start
 }
 
 // rows returns the number of attempts.

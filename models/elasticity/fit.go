@@ -9,6 +9,7 @@ import (
 	"runtime"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/features"
 )
 
 // Fit fits an elasticity model on train: MAP of all learner, item, skill and
@@ -504,7 +505,7 @@ func (v *validator) loss(p *Params) (float64, error) {
 		return 0, err
 	}
 	sc := NewScorer(m)
-	res := NewLogResolver(m, v.log)
+	res := features.NewLogResolver(m.ix, v.log)
 	var h History
 	var skills []int32
 	var ll float64

@@ -2,6 +2,7 @@ package elasticity
 
 import (
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models"
 )
 
@@ -26,13 +27,13 @@ func (l *learner) Predict(a *datasets.Attempt) models.Prediction {
 		l.sc.Score(&l.h)
 		l.stale = false
 	}
-	l.skills = l.m.ResolveSkills(l.skills[:0], a.Skills)
+	l.skills = features.AppendSkills(l.skills[:0], l.m.ix, a.Skills)
 	r := l.sc.Readiness(l.m.ItemIndex(a.Item), l.skills)
 	return models.Prediction{Independent: r.Independent.Value, Supported: r.Supported.Value}
 }
 
 // Observe adds a, with its outcome, to the history.
 func (l *learner) Observe(a *datasets.Attempt) {
-	l.h.AddAttempt(l.m, a)
+	l.h.AddAttempt(l.m.ix, a)
 	l.stale = true
 }

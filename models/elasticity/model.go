@@ -17,6 +17,7 @@ import (
 	"math"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models"
 )
 
@@ -53,13 +54,12 @@ func (Family) Unmarshal(params []byte) (models.Model, error) {
 // Model is a fitted elasticity model: frozen Params plus lookup tables. It is
 // safe for concurrent use; give each goroutine its own Scorer.
 type Model struct {
-	p        *Params
-	itemIdx  map[string]int32
-	skillIdx map[string]int32
-	prec     [2][2]float64 // inverse of p.Cov
+	p    *Params
+	ix   *features.Index
+	prec [2][2]float64 // inverse of p.Cov
 	// logit of the mastery and reach thresholds
 	logitMastery, logitReach float64
-	scale                    practiceScale
+	scale                    features.Scale
 }
 
 var _ models.Model = (*Model)(nil)
@@ -72,17 +72,10 @@ func NewModel(p *Params) (*Model, error) {
 	}
 	m := &Model{
 		p:            p,
-		itemIdx:      make(map[string]int32, len(p.Items)),
-		skillIdx:     make(map[string]int32, len(p.Skills)),
+		ix:           features.NewIndex(p.Items, p.Skills, p.ItemSkillStart, p.ItemSkills),
 		logitMastery: logit(p.Config.Mastery),
 		logitReach:   logit(p.Config.Reach),
-		scale:        newPracticeScale(p.Config.Practice),
-	}
-	for i, id := range p.Items {
-		m.itemIdx[id] = int32(i)
-	}
-	for i, id := range p.Skills {
-		m.skillIdx[id] = int32(i)
+		scale:        features.NewScale(p.Config.Practice, p.Config.Recency),
 	}
 	c := p.Cov
 	det := c[0][0]*c[1][1] - c[0][1]*c[1][0]
@@ -102,33 +95,15 @@ func (m *Model) MarshalParams() ([]byte, error) { return m.p.marshal() }
 // NewLearner starts a learner with no history.
 func (m *Model) NewLearner() models.Learner { return newLearner(m) }
 
+// Index returns the model's vocabulary, against which features resolves
+// attempts and candidates.
+func (m *Model) Index() *features.Index { return m.ix }
+
 // ItemIndex returns the model's index of an item id, or NoItem.
-func (m *Model) ItemIndex(id string) int32 {
-	if i, ok := m.itemIdx[id]; ok {
-		return i
-	}
-	return NoItem
-}
+func (m *Model) ItemIndex(id string) int32 { return m.ix.Item(id) }
 
 // SkillIndex returns the model's index of a skill id, or NoSkill.
-func (m *Model) SkillIndex(id string) int32 {
-	if i, ok := m.skillIdx[id]; ok {
-		return i
-	}
-	return NoSkill
-}
-
-// ResolveSkills appends the model indexes of the known skill ids to dst and
-// returns it (unknown ids are left out). It does not allocate when dst has
-// room.
-func (m *Model) ResolveSkills(dst []int32, ids []string) []int32 {
-	for _, id := range ids {
-		if k, ok := m.skillIdx[id]; ok {
-			dst = append(dst, k)
-		}
-	}
-	return dst
-}
+func (m *Model) SkillIndex(id string) int32 { return m.ix.Skill(id) }
 
 // WithThresholds returns a model sharing m's parameters whose derived
 // quantities (ZAD edge, point of difficulty, zones) use other mastery and
@@ -146,9 +121,7 @@ func (m *Model) WithThresholds(mastery, reach float64) (*Model, error) {
 }
 
 // ItemSkills returns the skills the model associates with item j.
-func (m *Model) ItemSkills(j int32) []int32 {
-	return m.p.ItemSkills[m.p.ItemSkillStart[j]:m.p.ItemSkillStart[j+1]]
-}
+func (m *Model) ItemSkills(j int32) []int32 { return m.ix.ItemSkills(j) }
 
 func logit(p float64) float64 { return math.Log(p / (1 - p)) }
 

@@ -2,6 +2,7 @@ package elasticity
 
 import (
 	"context"
+	"github.com/zpd-project/zpd/features"
 	"math"
 	"testing"
 )
@@ -58,7 +59,7 @@ func noCheck() (bool, error) { return false, nil }
 func scoreAll(m *Model, sc simConfig) []Posterior {
 	log, _ := simulate(sc)
 	s := NewScorer(m)
-	res := NewLogResolver(m, log)
+	res := features.NewLogResolver(m.Index(), log)
 	var h History
 	var out []Posterior
 	for _, rows := range log.Histories() {

@@ -1,6 +1,10 @@
 package elasticity
 
-import "math"
+import (
+	"math"
+
+	"github.com/zpd-project/zpd/features"
+)
 
 // Estimate is a posterior quantity: its value (posterior mode, or predictive
 // probability) and its posterior standard deviation (Laplace approximation).
@@ -115,8 +119,8 @@ func (m *Model) ZoneRule() ZoneRule {
 // for concurrent use (one Scorer per goroutine).
 type Scorer struct {
 	m        *Model
-	practice *Practice // the learner's practice so far
-	o1, o2   []float64 // per step: stage-1 and stage-2 offsets
+	practice *features.Practice // the learner's practice so far
+	o1, o2   []float64          // per step: stage-1 and stage-2 offsets
 	out      []Outcome
 	post     Posterior
 	skills   []int32
@@ -124,7 +128,7 @@ type Scorer struct {
 
 // NewScorer returns a Scorer for m.
 func NewScorer(m *Model) *Scorer {
-	return &Scorer{m: m, practice: NewPractice(m)}
+	return &Scorer{m: m, practice: m.NewPractice()}
 }
 
 // Model returns the scorer's model.
@@ -158,7 +162,7 @@ func (s *Scorer) prepare(h *History) {
 		st := &h.Steps[t]
 		skills := s.m.AttemptSkills(st.Item, h.Skills[st.SkillStart:st.SkillEnd])
 		b, d := s.m.ItemParams(st.Item, skills)
-		l, _ := s.practice.Term(skills)
+		l, _ := s.m.Term(s.practice, skills)
 		s.o1[t] = l - b
 		s.o2[t] = l - b + d
 		s.out[t] = st.Outcome
@@ -294,7 +298,7 @@ func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
 		extra1 = p.ItemSD * p.ItemSD
 		extra2 = extra1 + p.SupportSD*p.SupportSD
 	}
-	l, _ := s.practice.Term(skills)
+	l, _ := s.m.Term(s.practice, skills)
 	return readiness(&s.post, b-l, d, extra1, extra2, s.m.ZoneRule())
 }
 

@@ -361,18 +361,6 @@ func TestWithThresholds(t *testing.T) {
 	}
 }
 
-func TestResolveSkills(t *testing.T) {
-	m := handModel(t)
-	got := m.ResolveSkills(nil, []string{"nope", "fractions"})
-	if len(got) != 1 || got[0] != 0 {
-		t.Errorf("ResolveSkills = %v, want [0]", got)
-	}
-	buf := make([]int32, 0, 4)
-	if n := testing.AllocsPerRun(100, func() { buf = m.ResolveSkills(buf[:0], []string{"fractions"}) }); n != 0 {
-		t.Errorf("ResolveSkills allocates %v times", n)
-	}
-}
-
 // staticModel is a model without learning, with one item of difficulty b
 // and no support effect, so Scorer.Readiness on it must agree with
 // Posterior.ReadinessAt(b).
@@ -495,8 +483,8 @@ func TestPracticeTerm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr := NewPractice(m)
-	if l, x := pr.Term([]int32{0}); l != 0 || x != [nFeatures]float64{} {
+	pr := m.NewPractice()
+	if l, x := m.Term(pr, []int32{0}); l != 0 || x != [nFeatures]float64{} {
 		t.Fatalf("no practice: l=%v x=%v", l, x)
 	}
 	pr.Add([]int32{0}, IndependentSuccess)
@@ -515,12 +503,12 @@ func TestPracticeTerm(t *testing.T) {
 		wantL += p.Rates[c]*f0[c] + (p.Rates[c]+p.SkillRates[1][c])*f1[c]
 	}
 	wantL /= 2
-	l, x := pr.Term([]int32{0, 1})
+	l, x := m.Term(pr, []int32{0, 1})
 	if math.Abs(l-wantL) > 1e-12 || x != wantX {
 		t.Errorf("Term = %v, %v; want %v, %v", l, x, wantL, wantX)
 	}
 	pr.Reset()
-	if l, _ := pr.Term([]int32{0, 1}); l != 0 {
+	if l, _ := m.Term(pr, []int32{0, 1}); l != 0 {
 		t.Errorf("after Reset l = %v", l)
 	}
 }

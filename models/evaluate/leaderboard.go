@@ -16,7 +16,7 @@ import (
 // the test attempts with every family's predictions for reports.
 type Leaderboard struct {
 	Attempts      int          `json:"attempts"`       // attempts in the log
-	TrainLearners int          `json:"train_learners"` // learners in folds other than TestFold
+	TrainLearners int          `json:"train_learners"` // learners in folds other than protocol.TestFold
 	TestLearners  int          `json:"test_learners"`
 	TrainAttempts int          `json:"train_attempts"`
 	TestAttempts  int          `json:"test_attempts"`

@@ -1,12 +1,13 @@
 package evaluate
 
 import (
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 	"sort"
 )
 
 // LogLossEps clips probabilities to [LogLossEps, 1-LogLossEps] in LogLoss.
-const LogLossEps = 1e-15
+const LogLossEps = numeric.LogLossEps
 
 // ECEBins is the protocol's number of equal-width calibration bins.
 const ECEBins = 10
@@ -54,12 +55,7 @@ func LogLoss(y []bool, p []float64) float64 {
 	}
 	var sum float64
 	for i, v := range p {
-		v = math.Min(math.Max(v, LogLossEps), 1-LogLossEps)
-		if y[i] {
-			sum -= math.Log(v)
-		} else {
-			sum -= math.Log1p(-v)
-		}
+		sum += numeric.LogLoss(y[i], v)
 	}
 	return sum / float64(len(y))
 }

@@ -87,27 +87,3 @@ func sameFloat(a, b, tol float64) bool {
 	}
 	return math.Abs(a-b) <= tol
 }
-
-func TestLearnerFold(t *testing.T) {
-	// FNV-1a 32-bit: offset basis 0x811c9dc5, prime 0x01000193. "" and
-	// "a", "foobar" are the published test vectors; "1" by hand:
-	// (0x811c9dc5 ^ 0x31) * 0x01000193 mod 2^32 = 0x340ca71c.
-	tests := []struct {
-		id   string
-		hash uint32
-	}{
-		{"", 0x811c9dc5},
-		{"a", 0xe40c292c},
-		{"foobar", 0xbf9cf968},
-		{"1", 0x340ca71c},
-	}
-	for _, tc := range tests {
-		if got, want := LearnerFold(tc.id), int(tc.hash%5); got != want {
-			t.Errorf("LearnerFold(%q) = %d, want %d (hash %#x)", tc.id, got, want, tc.hash)
-		}
-	}
-	// The folds of these explicit values: 0x811c9dc5 % 5 = 1, 0x340ca71c % 5 = 4.
-	if LearnerFold("") != 1 || LearnerFold("1") != 4 {
-		t.Errorf("folds of \"\" and \"1\" = %d, %d; want 1, 4", LearnerFold(""), LearnerFold("1"))
-	}
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zpd-project/zpd/models/protocol"
 	"math"
 	"sort"
 	"time"
@@ -28,10 +29,10 @@ type Options struct {
 // side of the train/test split.
 var ErrEmptySplit = errors.New("the protocol needs learners on both sides, so use a log with more learners")
 
-// Run evaluates families on log under the protocol. Learners in TestFold are
+// Run evaluates families on log under the protocol. Learners in protocol.TestFold are
 // test learners; every family is fitted on a log holding only the other
 // learners' full histories. Each test learner is then replayed through a
-// fresh Learner: every attempt, in Seq order, is predicted from its Blind
+// fresh Learner: every attempt, in Seq order, is predicted from its protocol.Blind
 // copy and then observed in full.
 func Run(ctx context.Context, log *datasets.Log, families []models.Family, opts Options) (*Leaderboard, error) {
 	if log == nil || log.Len() == 0 {
@@ -47,7 +48,7 @@ func Run(ctx context.Context, log *datasets.Log, families []models.Family, opts 
 		}
 		seen[f.Name()] = true
 	}
-	train := Subset(log, func(id string) bool { return LearnerFold(id) != TestFold })
+	train := protocol.Subset(log, func(id string) bool { return protocol.LearnerFold(id) != protocol.TestFold })
 	lb, histories := testSet(log)
 	lb.Attempts = log.Len()
 	lb.TrainLearners = train.Learners.Len()
@@ -55,7 +56,7 @@ func Run(ctx context.Context, log *datasets.Log, families []models.Family, opts 
 	if train.Len() == 0 || lb.TestAttempts == 0 {
 		// Small logs (one learner, a handful) can put every learner on one side.
 		return nil, fmt.Errorf("evaluate: the %d learners split into %d train and %d test attempts (test = fold %d of 5 by learner id hash): %w",
-			log.Learners.Len(), train.Len(), lb.TestAttempts, TestFold, ErrEmptySplit)
+			log.Learners.Len(), train.Len(), lb.TestAttempts, protocol.TestFold, ErrEmptySplit)
 	}
 	for _, f := range families {
 		score, err := evalFamily(ctx, f, train, log, histories, lb.Test, opts)
@@ -73,7 +74,7 @@ func testSet(log *datasets.Log) (*Leaderboard, [][]int32) {
 	all := log.Histories()
 	var learners []int32
 	for u, id := range log.Learners.IDs() {
-		if LearnerFold(id) == TestFold && len(all[u]) > 0 {
+		if protocol.LearnerFold(id) == protocol.TestFold && len(all[u]) > 0 {
 			learners = append(learners, int32(u))
 		}
 	}
@@ -114,7 +115,7 @@ func evalFamily(ctx context.Context, f models.Family, train, log *datasets.Log, 
 		if err := ctx.Err(); err != nil {
 			return ModelScore{}, err
 		}
-		score.Predictions = append(score.Predictions, Replay(m, log, h)...)
+		score.Predictions = append(score.Predictions, protocol.Replay(m, log, h)...)
 	}
 	for k, pr := range score.Predictions {
 		if !isProb(pr.Independent) || !isProb(pr.Supported) {

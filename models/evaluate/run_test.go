@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/zpd-project/zpd/models/protocol"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -130,7 +131,7 @@ func TestRunKeepsTestLearnersOutOfFit(t *testing.T) {
 	}
 	var trainWant []string
 	for _, id := range log.Learners.IDs() {
-		if LearnerFold(id) != TestFold {
+		if protocol.LearnerFold(id) != protocol.TestFold {
 			trainWant = append(trainWant, id)
 		}
 	}
@@ -143,7 +144,7 @@ func TestRunKeepsTestLearnersOutOfFit(t *testing.T) {
 		t.Errorf("split %d train + %d test learners, want 60 with some test", lb.TrainLearners, lb.TestLearners)
 	}
 	for u := range sp.predicted {
-		if LearnerFold(u) != TestFold {
+		if protocol.LearnerFold(u) != protocol.TestFold {
 			t.Errorf("train learner %s was predicted", u)
 		}
 	}
@@ -180,7 +181,7 @@ func TestRunPredictsInSeqOrderBeforeObserving(t *testing.T) {
 	want := map[string][]int64{}
 	for i, u := range log.Learner {
 		id := log.Learners.ID(u)
-		if LearnerFold(id) == TestFold {
+		if protocol.LearnerFold(id) == protocol.TestFold {
 			want[id] = append(want[id], log.Seq[i])
 		}
 	}
@@ -238,7 +239,7 @@ func perturbLaterHalf(log *datasets.Log) *datasets.Log {
 	}
 	for i := 0; i < log.Len(); i++ {
 		a := log.At(i)
-		if late[i] && LearnerFold(a.Learner) == TestFold {
+		if late[i] && protocol.LearnerFold(a.Learner) == protocol.TestFold {
 			a.Independent = !a.Independent
 			a.HintsUsed, a.Retries = a.HintsAvailable, a.Retries+3
 			a.AnswerGiven, a.Supported = !a.AnswerGiven, !a.Supported

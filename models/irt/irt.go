@@ -15,8 +15,8 @@ import (
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models"
-	"github.com/zpd-project/zpd/models/evaluate"
 	"github.com/zpd-project/zpd/models/logistic"
+	"github.com/zpd-project/zpd/models/protocol"
 )
 
 // Name is the family name.
@@ -52,7 +52,7 @@ func (Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptio
 		return nil, errors.New("irt1pl: empty training log")
 	}
 	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) { return fit(ctx, log, c) }
-	c, err := evaluate.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
+	c, err := protocol.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
 	if err != nil {
 		return nil, fmt.Errorf("irt1pl: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models"
-	"github.com/zpd-project/zpd/models/evaluate"
+	"github.com/zpd-project/zpd/models/protocol"
 )
 
 // Name is the family name.
@@ -41,7 +41,7 @@ func (Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptio
 		return nil, errors.New("itemmean: empty training log")
 	}
 	fitM := func(_ context.Context, log *datasets.Log, m float64) (models.Model, error) { return count(log, m), nil }
-	m, err := evaluate.ChooseParam(ctx, train, opts.Params, "m", Grid, DefaultPseudoCount, fitM)
+	m, err := protocol.ChooseParam(ctx, train, opts.Params, "m", Grid, DefaultPseudoCount, fitM)
 	if err != nil {
 		return nil, fmt.Errorf("itemmean: %w", err)
 	}

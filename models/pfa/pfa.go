@@ -11,9 +11,10 @@ import (
 	"fmt"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models"
-	"github.com/zpd-project/zpd/models/evaluate"
 	"github.com/zpd-project/zpd/models/logistic"
+	"github.com/zpd-project/zpd/models/protocol"
 )
 
 // Name is the family name.
@@ -59,7 +60,7 @@ func (Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptio
 		return nil, errors.New("pfa: empty training log")
 	}
 	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) { return fit(ctx, log, c) }
-	c, err := evaluate.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
+	c, err := protocol.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
 	if err != nil {
 		return nil, fmt.Errorf("pfa: %w", err)
 	}
@@ -84,19 +85,19 @@ func fit(ctx context.Context, log *datasets.Log, c float64) (*Model, error) {
 	var cols []int32
 	var vals []float64
 	for _, h := range log.Histories() {
-		st := newCounts()
+		st := features.NewByID()
 		for _, row := range h {
 			a := log.At(int(row))
 			cols, vals = cols[:0], vals[:0]
-			for _, s := range uniq(a.Skills) {
+			for _, s := range features.Distinct(a.Skills) {
 				k := col[s]
-				n := st[s]
+				n := st.Skills[s]
 				cols = append(cols, k, nk+k, 2*nk+k)
-				vals = append(vals, 1, n[0], n[1])
+				vals = append(vals, 1, n.Successes(), n.Failures())
 			}
 			x.AddRow(cols, vals)
 			y = append(y, a.Independent)
-			st.observe(&a)
+			st.Observe(&a)
 		}
 	}
 	w, err := logistic.Fit(ctx, x, y, c, logistic.Options{})
@@ -110,66 +111,34 @@ func fit(ctx context.Context, log *datasets.Log, c float64) (*Model, error) {
 	return &Model{p}, nil
 }
 
-// counts holds, per skill, the learner's earlier successes and failures.
-type counts map[string][2]float64
-
-func newCounts() counts { return counts{} }
-
-func (c counts) observe(a *datasets.Attempt) {
-	for _, s := range uniq(a.Skills) {
-		n := c[s]
-		if a.Independent {
-			n[0]++
-		} else {
-			n[1]++
-		}
-		c[s] = n
-	}
-}
-
-// uniq returns the distinct skills of s in first-seen order.
-func uniq(s []string) []string {
-	out := make([]string, 0, len(s))
-	for i, v := range s {
-		dup := false
-		for _, w := range s[:i] {
-			dup = dup || w == v
-		}
-		if !dup {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 // Family returns "pfa".
 func (*Model) Family() string { return Name }
 
 // NewLearner starts a learner with no earlier attempts.
-func (m *Model) NewLearner() models.Learner { return &learner{m: m, counts: newCounts()} }
+func (m *Model) NewLearner() models.Learner { return &learner{m: m, counts: features.NewByID()} }
 
 type learner struct {
 	m      *Model
-	counts counts
+	counts *features.ByID
 }
 
 // Predict sums the PFA terms of a's skills known to the model.
 func (l *learner) Predict(a *datasets.Attempt) models.Prediction {
 	z := l.m.Intercept
-	for _, s := range uniq(a.Skills) {
+	for _, s := range features.Distinct(a.Skills) {
 		w, ok := l.m.Skills[s]
 		if !ok {
 			continue // skill unseen in training: no terms
 		}
-		n := l.counts[s]
-		z += w.Easiness + w.Success*n[0] + w.Failure*n[1]
+		n := l.counts.Skills[s]
+		z += w.Easiness + w.Success*n.Successes() + w.Failure*n.Failures()
 	}
 	p := logistic.Sigmoid(z)
 	return models.Prediction{Independent: p, Supported: p}
 }
 
 // Observe counts a's outcome alone on each of its skills.
-func (l *learner) Observe(a *datasets.Attempt) { l.counts.observe(a) }
+func (l *learner) Observe(a *datasets.Attempt) { l.counts.Observe(a) }
 
 // MarshalParams encodes the model as JSON.
 func (m *Model) MarshalParams() ([]byte, error) { return json.Marshal(m.params) }

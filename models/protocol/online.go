@@ -1,9 +1,10 @@
-package evaluate
+package protocol
 
 import (
 	"math"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"github.com/zpd-project/zpd/models"
 )
 
@@ -53,7 +54,14 @@ func OnlineLogLoss(m models.Model, log *datasets.Log) float64 {
 			p = append(p, pr.Independent)
 		}
 	}
-	return LogLoss(y, p)
+	if len(y) == 0 {
+		return math.NaN()
+	}
+	var sum float64
+	for i, v := range p {
+		sum += numeric.LogLoss(y[i], v)
+	}
+	return sum / float64(len(y))
 }
 
 // Subset returns a new log holding, in log order, the attempts of the

@@ -1,4 +1,4 @@
-package evaluate
+package protocol
 
 import (
 	"context"

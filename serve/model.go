@@ -44,6 +44,9 @@ type worker struct {
 	cands      []pathway.Candidate
 	candSkills []int32
 	view       pathway.View
+	// checks marks the history's attempts that answered a mastery check,
+	// from the learner store; nil on the stateless routes.
+	checks []bool
 }
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity

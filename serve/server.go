@@ -31,6 +31,7 @@ import (
 
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/catalog"
+	"github.com/zpd-project/zpd/store"
 )
 
 // OpenAPI is the server's OpenAPI 3 specification, served at /openapi.json.
@@ -46,6 +47,9 @@ type Options struct {
 	Lookup func(family string) (models.Family, error)
 	// BuildVersion is reported by GET /v2.
 	BuildVersion string
+	// Store, when not nil, is the learner store, used instead of opening
+	// Config.Store; the caller closes it.
+	Store store.LearnerStore
 }
 
 // Server scores learners over HTTP. Create it with New; it is safe for
@@ -66,6 +70,7 @@ type Server struct {
 	bulk     sync.Pool // *scratch of batch and v2 requests, kept apart so single requests stay small
 	chunks   sync.Pool // *[]byte: batch output per chunk of learners
 	batches  *batchGate
+	learners learnerStore
 }
 
 // New checks cfg, loads the model in cfg.Model and builds the routes. It
@@ -97,7 +102,11 @@ func New(cfg Config, opts Options) (*Server, error) {
 	}
 	s.model.Store(l)
 	s.metrics.setModel(l)
+	if err := s.openStore(opts.Store); err != nil {
+		return nil, err
+	}
 	if s.engine, err = s.routes(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	if cfg.Insecure && len(newKeyring(cfg.APIKeys, cfg.AdminKeys)) == 0 {
@@ -258,6 +267,8 @@ func (s *Server) routes() (*gin.Engine, error) {
 	v2 := e.Group("/v2/models", scoring)
 	v2.GET("/:name", s.handleV2Model)
 	v2.POST("/:name/infer", s.admitBatch, s.handleV2Infer)
+
+	s.learnerRoutes(v1)
 
 	e.POST("/admin/reload", admin, s.handleReload)
 	return e, nil

@@ -32,10 +32,14 @@ func OpenPostgres(ctx context.Context, dsn string) (LearnerStore, error) {
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &sqlStore{writer: db, reader: db, d: dialect{
-		name: "postgres", forUpdate: " FOR UPDATE", byteOrder: ` COLLATE "C"`, unavailable: pgUnavailable,
+		name: "postgres", forUpdate: " FOR UPDATE", byteOrder: ` COLLATE "C"`, rowLock: true, unavailable: pgUnavailable,
 	}}
 	// The lock's key is arbitrary, fixed for zpd's migrations.
 	if err := migrate(ctx, db, `SELECT pg_advisory_xact_lock(7317001)`); err != nil {
+		db.Close()
+		return nil, s.wrap("open "+Redact(dsn), err)
+	}
+	if err := s.prepare(ctx); err != nil {
 		db.Close()
 		return nil, s.wrap("open "+Redact(dsn), err)
 	}

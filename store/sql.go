@@ -20,6 +20,10 @@ type dialect struct {
 	forUpdate string
 	// byteOrder makes ORDER BY learner_id compare bytes, as SQLite does.
 	byteOrder string
+	// rowLock: an Append inserts the learner's row before reading it, so
+	// that two first Appends of a learner queue on the row lock
+	// (PostgreSQL); SQLite's writer already excludes every other.
+	rowLock bool
 	// unavailable reports whether err is the database being out of reach
 	// rather than a fault of the request or of zpd.
 	unavailable func(err error) bool
@@ -30,6 +34,37 @@ type dialect struct {
 type sqlStore struct {
 	writer, reader *sql.DB
 	d              dialect
+	// Statements of Append, prepared once: parsing them per request cost
+	// as much as running them.
+	stmts struct {
+		placeholder, learner, history, insertLearner, updateLearner, insertAttempt *sql.Stmt
+	}
+}
+
+// historyColumns are the attempt columns an Append reads: what the model
+// scores on and what a retry is compared by.
+const historyColumns = `event_id, seq, item_id, skill_ids, correct_independent, correct_supported, is_check`
+
+// prepare prepares Append's statements on the writer.
+func (s *sqlStore) prepare(ctx context.Context) error {
+	for _, st := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&s.stmts.placeholder, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks)
+			VALUES ($1, 0, 0, 0, '[]') ON CONFLICT (learner_id) DO NOTHING`},
+		{&s.stmts.learner, `SELECT attempts, last_seq, served, checks FROM learners WHERE learner_id = $1` + s.d.forUpdate},
+		{&s.stmts.history, `SELECT ` + historyColumns + ` FROM attempts WHERE learner_id = $1 ORDER BY position`},
+		{&s.stmts.insertLearner, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks) VALUES ($1, $2, $3, $4, $5)`},
+		{&s.stmts.updateLearner, `UPDATE learners SET attempts = $2, last_seq = $3, served = $4, checks = $5 WHERE learner_id = $1`},
+		{&s.stmts.insertAttempt, insertAttempt},
+	} {
+		var err error
+		if *st.dst, err = s.writer.PrepareContext(ctx, st.sql); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // wrap marks database failures as ErrUnavailable and adds context.
@@ -176,6 +211,52 @@ func loadLearner(ctx context.Context, q queryer, id, lock string) (l *Learner, l
 	return l, lastSeq, true, nil
 }
 
+// loadHistory reads, inside an Append's transaction, learner id's state
+// (locking its row where the database has row locks) and the history
+// columns of its attempts; the other attempt fields are left zero, unknown
+// ones NaN or -1.
+func (s *sqlStore) loadHistory(ctx context.Context, stmt func(*sql.Stmt) *sql.Stmt, id string) (l *Learner, lastSeq int64, found bool, err error) {
+	l = &Learner{ID: id}
+	var n int64
+	var checks string
+	err = stmt(s.stmts.learner).QueryRowContext(ctx, id).Scan(&n, &lastSeq, &l.State.Served, &checks)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if err := json.Unmarshal([]byte(checks), &l.State.Checks); err != nil {
+		return nil, 0, false, fmt.Errorf("learner %q: checks %q: %w", id, checks, err)
+	}
+	rows, err := stmt(s.stmts.history).QueryContext(ctx, id)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer rows.Close()
+	l.Attempts = make([]Attempt, 0, n+1)
+	var skills string
+	for rows.Next() {
+		l.Attempts = append(l.Attempts, Attempt{HintsAvailable: -1, ResponseMS: math.NaN(), Difficulty: math.NaN()})
+		a := &l.Attempts[len(l.Attempts)-1]
+		if err := rows.Scan(&a.EventID, &a.Seq, &a.Item, &skills, &a.Independent, &a.Supported, &a.Check); err != nil {
+			return nil, 0, false, err
+		}
+		if skills != "[]" {
+			if err := json.Unmarshal([]byte(skills), &a.Skills); err != nil {
+				return nil, 0, false, fmt.Errorf("attempt %s: skill_ids %q: %w", a.EventID, skills, err)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, false, err
+	}
+	if int64(len(l.Attempts)) != n {
+		return nil, 0, false, fmt.Errorf("learner %q: %d attempts stored, its row says %d", id, len(l.Attempts), n)
+	}
+	return l, lastSeq, true, nil
+}
+
 func (s *sqlStore) Append(ctx context.Context, id string, attempts []Attempt, update Update) (*Learner, int, error) {
 	l, added, err := s.append(ctx, id, attempts, update)
 	return l, added, s.wrap("append to learner "+strconv.Quote(id), err)
@@ -191,16 +272,16 @@ func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, up
 			tx.Rollback()
 		}
 	}()
-	if len(attempts) > 0 {
+	stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
+	if len(attempts) > 0 && s.d.rowLock {
 		// A row to lock: two first Appends of a learner then queue on it
 		// rather than both inserting it. Unless attempts are added it is
 		// rolled back with the transaction.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks)
-			VALUES ($1, 0, 0, 0, '[]') ON CONFLICT (learner_id) DO NOTHING`, id); err != nil {
+		if _, err := stmt(s.stmts.placeholder).ExecContext(ctx, id); err != nil {
 			return nil, 0, err
 		}
 	}
-	l, lastSeq, found, err := loadLearner(ctx, tx, id, s.d.forUpdate)
+	l, lastSeq, found, err := s.loadHistory(ctx, stmt, id)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -256,28 +337,24 @@ func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, up
 	if err != nil {
 		return nil, 0, err
 	}
+	// found: the row exists, committed or as this transaction's
+	// placeholder.
+	up := s.stmts.updateLearner
 	if !found {
-		_, err = tx.ExecContext(ctx, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks) VALUES ($1, $2, $3, $4, $5)`,
-			id, len(l.Attempts), lastSeq, l.State.Served, string(checks))
-	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE learners SET attempts = $2, last_seq = $3, served = $4, checks = $5 WHERE learner_id = $1`,
-			id, len(l.Attempts), lastSeq, l.State.Served, string(checks))
+		up = s.stmts.insertLearner
 	}
+	_, err = stmt(up).ExecContext(ctx, id, len(l.Attempts), lastSeq, l.State.Served, string(checks))
 	if err != nil {
 		return nil, 0, err
 	}
 	if added > 0 {
-		stmt, err := tx.PrepareContext(ctx, insertAttempt)
-		if err != nil {
-			return nil, 0, err
-		}
-		defer stmt.Close()
+		ins := stmt(s.stmts.insertAttempt)
 		for i := stored; i < len(l.Attempts); i++ {
 			args, err := attemptArgs(id, int64(i), &l.Attempts[i])
 			if err != nil {
 				return nil, 0, err
 			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			if _, err := ins.ExecContext(ctx, args...); err != nil {
 				return nil, 0, err
 			}
 		}

@@ -44,6 +44,10 @@ func OpenSQLite(ctx context.Context, path string) (LearnerStore, error) {
 		writer.Close()
 		return nil, s.wrap("open "+path, err)
 	}
+	if err := s.prepare(ctx); err != nil {
+		writer.Close()
+		return nil, s.wrap("open "+path, err)
+	}
 	reader, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
 	if err != nil {
 		writer.Close()

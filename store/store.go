@@ -73,7 +73,9 @@ type Learner struct {
 
 // Update is called by Append inside its transaction with the learner as it
 // will be stored: the earlier attempts, then the added ones (the last added
-// of l.Attempts). It may set the added attempts' Check and change l.State,
+// of l.Attempts). The earlier attempts carry only what scoring reads
+// (EventID, Seq, Item, Skills, the outcomes and Check); Learner returns
+// every field. It may set the added attempts' Check and change l.State,
 // and both are stored with the attempts; an error rolls everything back.
 type Update func(l *Learner, added int) error
 

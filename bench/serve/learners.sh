@@ -59,11 +59,23 @@ setup() {
   exit 1
 }
 
+# cpu_ticks: the server's user+system CPU time so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+
+# run_wrk prints wrk's report, its RESULT line, and a CPU line: the
+# server's CPU time per request, which the shared machine's contention
+# inflates less than the latencies.
 run_wrk() {
   log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   log "wrk -t$THREADS -c$CONNS -d$DUR --latency -s $HERE/learners.lua $URL (RATE=${RATE_NOW:-none})"
-  BODY=$WORK/single.json KEY=$KEY CONNS=$CONNS THREADS=$THREADS LEARNERS=$LEARNERS RATE=${RATE_NOW:-0} \
-    wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency -s $HERE/learners.lua "$URL"
+  local c0 out
+  c0=$(cpu_ticks)
+  out=$(BODY=$WORK/single.json KEY=$KEY CONNS=$CONNS THREADS=$THREADS LEARNERS=$LEARNERS RATE=${RATE_NOW:-0} \
+    wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency -s $HERE/learners.lua "$URL")
+  echo "$out"
+  awk -v ticks=$(($(cpu_ticks) - c0)) -v hz="$(getconf CLK_TCK)" '/^RESULT/ {
+      for (i = 1; i <= NF; i++) if ($i ~ /^requests=/) { split($i, a, "="); n = a[2] }
+      printf "CPU server_cpu_s=%.1f cpu_us_per_request=%.0f\n", ticks / hz, ticks / hz / n * 1e6 }' <<<"$out"
 }
 
 paced() { RATE_NOW=$RATE run_wrk; }

@@ -322,6 +322,12 @@ func storedAttempts(req *request) ([]store.Attempt, error) {
 func (s *Server) storeFail(c *gin.Context, err error) {
 	var ce *store.ConflictError
 	switch {
+	case c.Request.Context().Err() != nil && errors.Is(err, context.Canceled):
+		// The client went away mid-request (the transaction rolled back):
+		// nobody reads an answer, and it is no fault of the server's.
+		// 499 is nginx's code for it, for the access log.
+		c.Error(err)
+		c.AbortWithStatus(499)
 	case errors.As(err, &ce):
 		s.metrics.errors.WithLabelValues(codeConflict).Inc()
 		abortWith(c, &apiError{Status: http.StatusConflict, Code: codeConflict, Message: ce.Msg,

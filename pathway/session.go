@@ -98,11 +98,19 @@ func (s *Session) Recommend(dst []Recommendation, cands []Candidate, count int, 
 // each counted as practice (a server or batch job has no record of which
 // were checks). The server and batch scoring recommend with it.
 func Replay(p Policy, m *elasticity.Model, h *elasticity.History) Learner {
+	return ReplayChecks(p, m, h, nil)
+}
+
+// ReplayChecks is Replay for a platform that remembers which attempts
+// answered a mastery check the policy gave: attempt t counts as a check
+// when checks[t] is true (a nil checks counts none).
+func ReplayChecks(p Policy, m *elasticity.Model, h *elasticity.History, checks []bool) Learner {
 	l := p.NewLearner(m)
 	var o Observation
 	for t := range h.Steps {
 		st := &h.Steps[t]
-		o = Observation{Item: st.Item, Skills: m.AttemptSkills(st.Item, h.StepSkills(t)), Outcome: st.Outcome}
+		o = Observation{Item: st.Item, Skills: m.AttemptSkills(st.Item, h.StepSkills(t)), Outcome: st.Outcome,
+			Check: t < len(checks) && checks[t]}
 		l.Observe(&o)
 	}
 	return l

@@ -17,6 +17,10 @@ type Config struct {
 	Name string `json:"name"`
 	// Addr is the listen address, host:port.
 	Addr string `json:"addr"`
+	// Store keeps learners' attempts for the /v1/learners routes:
+	// sqlite:PATH or postgres://...; empty serves statelessly (those
+	// routes answer 404).
+	Store string `json:"store"`
 
 	// APIKeys are the bearer tokens accepted on the scoring routes, and
 	// AdminKeys those accepted on /admin routes (admin keys also score).

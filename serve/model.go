@@ -46,6 +46,9 @@ type worker struct {
 	// candSkillEnd[k] ends candidate k's skills in candSkills.
 	candSkillEnd []int
 	view         pathway.View
+	// checks marks the history's attempts that answered a mastery check,
+	// from the learner store; nil on the stateless routes.
+	checks []bool
 }
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity

@@ -91,7 +91,7 @@ func (w *worker) recommend(l *loaded, req *request, li int, p pathway.Policy, po
 		cand.Readiness = w.readiness[k]
 		w.cands = append(w.cands, cand)
 	}
-	learner := pathway.Replay(p, m, &w.history)
+	learner := pathway.ReplayChecks(p, m, &w.history, w.checks)
 	w.view = pathway.View{Model: m, Posterior: post, Candidates: w.cands, Count: count,
 		Seed: pathway.SeedFor(string(lr.ID), w.history.Len())}
 	w.recs = learner.Next(w.recs[:0], &w.view)

@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/zpd-project/zpd/store"
 )
 
 // OpenAPI is the server's OpenAPI 3 specification, served at /openapi.json.
@@ -41,6 +43,9 @@ type Options struct {
 	Logger *slog.Logger
 	// BuildVersion is reported by GET /v2.
 	BuildVersion string
+	// Store, when not nil, is the learner store, used instead of opening
+	// Config.Store; the caller closes it.
+	Store store.LearnerStore
 }
 
 // Server scores learners over HTTP. Create it with New; it is safe for
@@ -60,6 +65,7 @@ type Server struct {
 	bulk     sync.Pool // *scratch of batch and v2 requests, kept apart so single requests stay small
 	chunks   sync.Pool // *[]byte: batch output per chunk of learners
 	batches  *batchGate
+	learners learnerStore
 }
 
 // New checks cfg, loads the model in cfg.Model and builds the routes. It
@@ -87,7 +93,11 @@ func New(cfg Config, opts Options) (*Server, error) {
 	}
 	s.model.Store(l)
 	s.metrics.setModel(l)
+	if err := s.openStore(opts.Store); err != nil {
+		return nil, err
+	}
 	if s.engine, err = s.routes(); err != nil {
+		s.Close()
 		return nil, err
 	}
 	if cfg.Insecure && len(newKeyring(cfg.APIKeys, cfg.AdminKeys)) == 0 {
@@ -248,6 +258,8 @@ func (s *Server) routes() (*gin.Engine, error) {
 	v2 := e.Group("/v2/models", scoring)
 	v2.GET("/:name", s.handleV2Model)
 	v2.POST("/:name/infer", s.admitBatch, s.handleV2Infer)
+
+	s.learnerRoutes(v1)
 
 	e.POST("/admin/reload", admin, s.handleReload)
 	return e, nil

@@ -1,7 +1,9 @@
 package serve
 
 import (
+	"bytes"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
@@ -42,6 +44,14 @@ type attemptIn struct {
 	Independent          bool
 	Supported            bool
 	has                  uint8 // hasItem | hasIndependent | hasSupported
+	// The fields below are kept for the learner store (serve/learners.go);
+	// scoring reads none of them.
+	EventID                    []byte
+	Timestamp                  []byte
+	HintsUsed, HintsAvailable  int64 // HintsAvailable -1 when not given
+	Retries                    int64
+	Scaffolded, AnswerGiven    bool
+	ResponseMS, ItemDifficulty float64 // NaN when not given
 }
 
 const (
@@ -99,6 +109,9 @@ type decoder struct {
 	lx  lexer
 	req request
 	lim limits
+	// pathID is the learner of a /v1/learners/{learner_id} route: a body
+	// may leave learner_id out, and must not name another.
+	pathID []byte
 }
 
 func (d *decoder) resetRequest() *request {
@@ -241,8 +254,13 @@ func (d *decoder) learner(r *request) error {
 	if err = typed(err, "", "a learner object"); err != nil {
 		return err
 	}
-	if !hasID {
+	switch {
+	case !hasID && d.pathID == nil:
 		return &fieldError{field: "learner_id", msg: "missing"}
+	case !hasID:
+		l.ID = d.pathID
+	case d.pathID != nil && !bytes.Equal(l.ID, d.pathID):
+		return &fieldError{field: "learner_id", msg: "not the learner in the path (" + strconv.Quote(string(d.pathID)) + ")"}
 	}
 	l.AttemptN = int32(len(r.Attempts)) - l.AttemptStart
 	l.CandN = int32(len(r.Candidates)) - l.CandStart
@@ -273,7 +291,7 @@ func checkOrder(attempts []attemptIn) error {
 
 // attempt decodes one attempt object.
 func (d *decoder) attempt(r *request) error {
-	a := attemptIn{SkillStart: int32(len(r.SkillIDs))}
+	a := attemptIn{SkillStart: int32(len(r.SkillIDs)), HintsAvailable: -1, ResponseMS: math.NaN(), ItemDifficulty: math.NaN()}
 	a.SkillEnd = a.SkillStart
 	err := d.lx.object(func(key []byte) error {
 		lx := &d.lx
@@ -311,14 +329,26 @@ func (d *decoder) attempt(r *request) error {
 				a.has |= hasSupported
 			}
 			return typed(err, "correct_supported", "true or false")
-		case "timestamp", "learner_id":
+		case "event_id":
+			return d.optional(key, "a string", func() (err error) { a.EventID, err = lx.str(); return err })
+		case "timestamp":
+			return d.optional(key, "a string", func() (err error) { a.Timestamp, err = lx.str(); return err })
+		case "learner_id":
 			return d.optional(key, "a string", func() error { _, err := lx.str(); return err })
-		case "hints_used", "hints_available", "retries":
-			return d.optional(key, "an integer", func() error { _, err := lx.integer(); return err })
-		case "scaffolded", "answer_given":
-			return d.optional(key, "true or false", func() error { _, err := lx.boolean(); return err })
-		case "response_ms", "item_difficulty":
-			return d.optional(key, "a number", func() error { _, err := lx.float(); return err })
+		case "hints_used":
+			return d.optional(key, "an integer", func() (err error) { a.HintsUsed, err = lx.integer(); return err })
+		case "hints_available":
+			return d.optional(key, "an integer", func() (err error) { a.HintsAvailable, err = lx.integer(); return err })
+		case "retries":
+			return d.optional(key, "an integer", func() (err error) { a.Retries, err = lx.integer(); return err })
+		case "scaffolded":
+			return d.optional(key, "true or false", func() (err error) { a.Scaffolded, err = lx.boolean(); return err })
+		case "answer_given":
+			return d.optional(key, "true or false", func() (err error) { a.AnswerGiven, err = lx.boolean(); return err })
+		case "response_ms":
+			return d.optional(key, "a number", func() (err error) { a.ResponseMS, err = lx.float(); return err })
+		case "item_difficulty":
+			return d.optional(key, "a number", func() (err error) { a.ItemDifficulty, err = lx.float(); return err })
 		}
 		return lx.skip()
 	})

@@ -45,6 +45,7 @@ then flags; flags win.`,
 		newEvalCmd(),
 		newScoreCmd(),
 		newServeCmd(),
+		newLearnersCmd(),
 		newReportCmd(),
 		newVersionCmd(),
 	)

@@ -23,10 +23,16 @@ Scoring routes need "Authorization: Bearer <key>" with a key from api_keys
 (ZPD_SERVE_API_KEYS, comma-separated); /admin/reload needs one of admin_keys
 (ZPD_SERVE_ADMIN_KEYS). With no key configured serve refuses to start unless
 --insecure is given. SIGHUP or POST /admin/reload reloads the artifact;
-SIGTERM drains in-flight requests and exits. Logs are JSON lines on stderr.`,
+SIGTERM drains in-flight requests and exits. Logs are JSON lines on stderr.
+
+With --store (sqlite:PATH, or postgres://... for several replicas) the
+server also keeps learners' attempts and pathway state: POST
+/v1/learners/{id}/attempts stores attempts and answers the score, GET, DELETE
+and /export read and erase them (docs/serve.md, Stateful pathways).`,
 		Example: `  ZPD_SERVE_API_KEYS=secret zpd serve --model models/as2009 --addr :8080
   zpd serve --config configs/serve.yaml --model models/sim
-  zpd serve --model models/sim --insecure   # local experiments only`,
+  zpd serve --model models/sim --insecure   # local experiments only
+  zpd serve --model models/sim --store sqlite:learners.db   # with /v1/learners (stateful pathways)`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{drainsAnnotation: "shutdown_timeout"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -41,6 +47,7 @@ SIGTERM drains in-flight requests and exits. Logs are JSON lines on stderr.`,
 	f := cmd.Flags()
 	f.String("model", "", "model artifact directory to serve")
 	f.String("addr", d.Addr, "listen address, host:port")
+	f.String("store", "", "learner store for the /v1/learners routes: sqlite:PATH or postgres://USER@HOST/DB (default none: stateless)")
 	f.String("name", d.Name, "model name in the KServe v2 routes")
 	f.Bool("insecure", false, "serve without API keys (every route open)")
 	f.StringSlice("api-keys", nil, "API keys for the scoring routes; prefer ZPD_SERVE_API_KEYS or the config file (flags show in ps)")
@@ -74,6 +81,7 @@ func runServe(cmd *cobra.Command, cfg serve.Config) error {
 	if err != nil {
 		return err
 	}
+	defer srv.Close()
 	ctx := cmd.Context()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

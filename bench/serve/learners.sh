@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Load test of the stateful route with wrk, on loopback only:
+#
+#   bench/serve/learners.sh [paced|saturate|all]
+#
+# Builds zpd, writes bench/serve/gen's synthetic 10,000-item model, seeds
+# the learner store with $LEARNERS learners of $HISTORY attempts each
+# (bench/serve/seed), starts zpd serve --store $STORE and drives POST
+# /v1/learners/{id}/attempts with bench/serve/learners.lua: every request
+# posts one new attempt for the next learner (round robin) with 20
+# candidates, and is answered with the score on the learner's whole stored
+# history (a 20 s run at 2,000 req/s adds 4 attempts per learner).
+#   paced     $RATE (2000) req/s: the latency percentiles at that load
+#   saturate  as fast as it goes: attempts stored and scored per second
+# Each prints a RESULT line. Environment: STORE (sqlite:$WORK/learners.db;
+# or postgres://..., whose learners b0... are replaced), DUR (20s), THREADS
+# (2), CONNS (32), PORT (18090), LEARNERS (10000), HISTORY (50), RATE,
+# SERVER_PROCS (GOMAXPROCS of the server, 2), WORK (temp dir), ZPD_BIN.
+# Other people share the machine: the load average is printed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DUR=${DUR:-20s}
+THREADS=${THREADS:-2}
+CONNS=${CONNS:-32}
+PORT=${PORT:-18090}
+RATE=${RATE:-2000}
+LEARNERS=${LEARNERS:-10000}
+HISTORY=${HISTORY:-50}
+if [[ -z ${WORK:-} ]]; then
+  WORK=$(mktemp -d)
+  CLEAN=$WORK
+fi
+STORE=${STORE:-sqlite:$WORK/learners.db}
+URL=http://127.0.0.1:$PORT
+KEY=bench-key
+HERE=bench/serve
+
+log() { printf '== %s\n' "$*" >&2; }
+
+setup() {
+  log "building into $WORK"
+  if [[ -n ${ZPD_BIN:-} ]]; then cp "$ZPD_BIN" "$WORK/zpd"; else go build -o "$WORK/zpd" ./cmd/zpd; fi
+  go run ./$HERE/gen -out "$WORK" -batch 1
+  log "seeding $LEARNERS learners x $HISTORY attempts"
+  local t0=$SECONDS
+  go run ./$HERE/seed -store "$STORE" -learners "$LEARNERS" -history "$HISTORY"
+  log "seeded in $((SECONDS - t0)) s"
+  ZPD_SERVE_API_KEYS=$KEY GOMAXPROCS=${SERVER_PROCS:-2} \
+    "$WORK/zpd" serve --model "$WORK/model" --addr "127.0.0.1:$PORT" --store "$STORE" --access-log=false \
+    2>"$WORK/server.log" &
+  SERVER=$!
+  trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; [[ -z ${CLEAN:-} ]] || rm -rf "$CLEAN"' EXIT
+  for _ in $(seq 100); do
+    curl -sf "$URL/readyz" >/dev/null && return
+    sleep 0.1
+  done
+  cat "$WORK/server.log" >&2
+  exit 1
+}
+
+# cpu_ticks: the server's user+system CPU time so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+
+# run_wrk prints wrk's report, its RESULT line, and a CPU line: the
+# server's CPU time per request, which the shared machine's contention
+# inflates less than the latencies.
+run_wrk() {
+  log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  log "wrk -t$THREADS -c$CONNS -d$DUR --latency -s $HERE/learners.lua $URL (RATE=${RATE_NOW:-none})"
+  local c0 out
+  c0=$(cpu_ticks)
+  out=$(BODY=$WORK/single.json KEY=$KEY CONNS=$CONNS THREADS=$THREADS LEARNERS=$LEARNERS RATE=${RATE_NOW:-0} \
+    wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency -s $HERE/learners.lua "$URL")
+  echo "$out"
+  awk -v ticks=$(($(cpu_ticks) - c0)) -v hz="$(getconf CLK_TCK)" '/^RESULT/ {
+      for (i = 1; i <= NF; i++) if ($i ~ /^requests=/) { split($i, a, "="); n = a[2] }
+      printf "CPU server_cpu_s=%.1f cpu_us_per_request=%.0f\n", ticks / hz, ticks / hz / n * 1e6 }' <<<"$out"
+}
+
+paced() { RATE_NOW=$RATE run_wrk; }
+saturate() { RATE_NOW=0 run_wrk; }
+
+setup
+case ${1:-all} in
+  paced) paced ;;
+  saturate) saturate ;;
+  all) paced; saturate ;;
+  *) echo "usage: $0 [paced|saturate|all]" >&2; exit 2 ;;
+esac
+curl -s "$URL/metrics" | grep -E '^zpd_http_requests_total\{code="[^2]|^zpd_scoring_errors_total' || true

@@ -1,0 +1,38 @@
+package store
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkAppend appends one attempt to learners holding 50, as the
+// stateful route does per request (SQLite; the server's scoring is not
+// included).
+func BenchmarkAppend(b *testing.B) {
+	s, err := Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const learners = 200
+	for u := range learners {
+		var batch []Attempt
+		for t := range 50 {
+			batch = append(batch, attempt(fmt.Sprint("s", t), fmt.Sprint("item-", t), NoSeq, t%2 == 0, true))
+		}
+		if _, _, err := s.Append(ctx, fmt.Sprint("b", u), batch, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		a := attempt(fmt.Sprint("n", i), "item-x", NoSeq, true, true)
+		if _, _, err := s.Append(ctx, fmt.Sprint("b", i%learners), []Attempt{a}, func(l *Learner, added int) error {
+			l.State.Served += int64(added)
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,486 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dialect is what differs between the SQL databases behind sqlStore.
+type dialect struct {
+	name string
+	// forUpdate locks the learner's row for the rest of the transaction
+	// (PostgreSQL); SQLite's writer holds the whole database instead.
+	forUpdate string
+	// byteOrder makes ORDER BY learner_id compare bytes, as SQLite does.
+	byteOrder string
+	// rowLock: an Append inserts the learner's row before reading it, so
+	// that two first Appends of a learner queue on the row lock
+	// (PostgreSQL); SQLite's writer already excludes every other.
+	rowLock bool
+	// unavailable reports whether err is the database being out of reach
+	// rather than a fault of the request or of zpd.
+	unavailable func(err error) bool
+}
+
+// sqlStore is a LearnerStore over database/sql: writes go through writer,
+// reads through reader (the same pool for PostgreSQL).
+type sqlStore struct {
+	writer, reader *sql.DB
+	d              dialect
+	// Statements of Append, prepared once: parsing them per request cost
+	// as much as running them.
+	stmts struct {
+		placeholder, learner, history, insertLearner, updateLearner, insertAttempt *sql.Stmt
+	}
+}
+
+// historyColumns are the attempt columns an Append reads: what the model
+// scores on and what a retry is compared by.
+const historyColumns = `event_id, seq, item_id, skill_ids, correct_independent, correct_supported, is_check`
+
+// prepare prepares Append's statements on the writer.
+func (s *sqlStore) prepare(ctx context.Context) error {
+	for _, st := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&s.stmts.placeholder, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks)
+			VALUES ($1, 0, 0, 0, '[]') ON CONFLICT (learner_id) DO NOTHING`},
+		{&s.stmts.learner, `SELECT attempts, last_seq, served, checks FROM learners WHERE learner_id = $1` + s.d.forUpdate},
+		{&s.stmts.history, `SELECT ` + historyColumns + ` FROM attempts WHERE learner_id = $1 ORDER BY position`},
+		{&s.stmts.insertLearner, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks) VALUES ($1, $2, $3, $4, $5)`},
+		{&s.stmts.updateLearner, `UPDATE learners SET attempts = $2, last_seq = $3, served = $4, checks = $5 WHERE learner_id = $1`},
+		{&s.stmts.insertAttempt, insertAttempt},
+	} {
+		var err error
+		if *st.dst, err = s.writer.PrepareContext(ctx, st.sql); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wrap marks database failures as ErrUnavailable and adds context.
+func (s *sqlStore) wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *ConflictError
+	if errors.As(err, &ce) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	if s.d.unavailable(err) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %s %s: %w", ErrUnavailable, s.d.name, what, err)
+	}
+	return fmt.Errorf("store: %s %s: %w", s.d.name, what, err)
+}
+
+const attemptColumns = `event_id, seq, time_ms, item_id, skill_ids, correct_independent, correct_supported,
+	hints_used, hints_available, retries, scaffolded, answer_given, response_ms, item_difficulty, groups, is_check`
+
+// queryer is a *sql.DB or *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// attemptRow holds one row of attemptColumns while it is scanned into a.
+type attemptRow struct {
+	a              *Attempt
+	timeMS         sql.NullInt64
+	respMS, diff   sql.NullFloat64
+	skills, groups string
+}
+
+// dest returns the Scan destinations of attemptColumns.
+func (r *attemptRow) dest() []any {
+	a := r.a
+	return []any{&a.EventID, &a.Seq, &r.timeMS, &a.Item, &r.skills, &a.Independent, &a.Supported,
+		&a.HintsUsed, &a.HintsAvailable, &a.Retries, &a.Scaffolded, &a.AnswerGiven, &r.respMS, &r.diff, &r.groups, &a.Check}
+}
+
+// finish decodes the scanned columns that need it into r.a.
+func (r *attemptRow) finish() error {
+	a := r.a
+	a.Time = time.Time{}
+	if r.timeMS.Valid {
+		a.Time = time.UnixMilli(r.timeMS.Int64).UTC()
+	}
+	a.ResponseMS, a.Difficulty = math.NaN(), math.NaN()
+	if r.respMS.Valid {
+		a.ResponseMS = r.respMS.Float64
+	}
+	if r.diff.Valid {
+		a.Difficulty = r.diff.Float64
+	}
+	a.Skills, a.Groups = nil, nil
+	if r.skills != "[]" {
+		if err := json.Unmarshal([]byte(r.skills), &a.Skills); err != nil {
+			return fmt.Errorf("attempt %s: skill_ids %q: %w", a.EventID, r.skills, err)
+		}
+	}
+	if r.groups != "{}" {
+		if err := json.Unmarshal([]byte(r.groups), &a.Groups); err != nil {
+			return fmt.Errorf("attempt %s: groups %q: %w", a.EventID, r.groups, err)
+		}
+	}
+	return nil
+}
+
+// attemptArgs are a's values for an INSERT of learner_id, position and
+// attemptColumns.
+func attemptArgs(id string, position int64, a *Attempt) ([]any, error) {
+	var timeMS, respMS, diff any
+	if !a.Time.IsZero() {
+		timeMS = a.Time.UnixMilli()
+	}
+	if !math.IsNaN(a.ResponseMS) {
+		respMS = a.ResponseMS
+	}
+	if !math.IsNaN(a.Difficulty) {
+		diff = a.Difficulty
+	}
+	skills, groups := "[]", "{}"
+	if len(a.Skills) > 0 {
+		b, err := json.Marshal(a.Skills)
+		if err != nil {
+			return nil, err
+		}
+		skills = string(b)
+	}
+	if len(a.Groups) > 0 {
+		b, err := json.Marshal(a.Groups)
+		if err != nil {
+			return nil, err
+		}
+		groups = string(b)
+	}
+	return []any{id, position, a.EventID, a.Seq, timeMS, a.Item, skills, a.Independent, a.Supported,
+		a.HintsUsed, a.HintsAvailable, a.Retries, a.Scaffolded, a.AnswerGiven, respMS, diff, groups, a.Check}, nil
+}
+
+const insertAttempt = `INSERT INTO attempts (learner_id, position, ` + attemptColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+
+// loadLearner reads learner id's state and attempts; found is false when
+// no row exists.
+func loadLearner(ctx context.Context, q queryer, id, lock string) (l *Learner, lastSeq int64, found bool, err error) {
+	l = &Learner{ID: id}
+	var n int64
+	var checks string
+	err = q.QueryRowContext(ctx, `SELECT attempts, last_seq, served, checks FROM learners WHERE learner_id = $1`+lock, id).
+		Scan(&n, &lastSeq, &l.State.Served, &checks)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if err := json.Unmarshal([]byte(checks), &l.State.Checks); err != nil {
+		return nil, 0, false, fmt.Errorf("learner %q: checks %q: %w", id, checks, err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE learner_id = $1 ORDER BY position`, id)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer rows.Close()
+	l.Attempts = make([]Attempt, 0, n+1)
+	for rows.Next() {
+		l.Attempts = append(l.Attempts, Attempt{})
+		r := attemptRow{a: &l.Attempts[len(l.Attempts)-1]}
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, 0, false, err
+		}
+		if err := r.finish(); err != nil {
+			return nil, 0, false, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, false, err
+	}
+	if int64(len(l.Attempts)) != n {
+		return nil, 0, false, fmt.Errorf("learner %q: %d attempts stored, its row says %d", id, len(l.Attempts), n)
+	}
+	return l, lastSeq, true, nil
+}
+
+// loadHistory reads, inside an Append's transaction, learner id's state
+// (locking its row where the database has row locks) and the history
+// columns of its attempts; the other attempt fields are left zero, unknown
+// ones NaN or -1.
+func (s *sqlStore) loadHistory(ctx context.Context, stmt func(*sql.Stmt) *sql.Stmt, id string) (l *Learner, lastSeq int64, found bool, err error) {
+	l = &Learner{ID: id}
+	var n int64
+	var checks string
+	err = stmt(s.stmts.learner).QueryRowContext(ctx, id).Scan(&n, &lastSeq, &l.State.Served, &checks)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if err := json.Unmarshal([]byte(checks), &l.State.Checks); err != nil {
+		return nil, 0, false, fmt.Errorf("learner %q: checks %q: %w", id, checks, err)
+	}
+	rows, err := stmt(s.stmts.history).QueryContext(ctx, id)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer rows.Close()
+	l.Attempts = make([]Attempt, 0, n+1)
+	var skills string
+	for rows.Next() {
+		l.Attempts = append(l.Attempts, Attempt{HintsAvailable: -1, ResponseMS: math.NaN(), Difficulty: math.NaN()})
+		a := &l.Attempts[len(l.Attempts)-1]
+		if err := rows.Scan(&a.EventID, &a.Seq, &a.Item, &skills, &a.Independent, &a.Supported, &a.Check); err != nil {
+			return nil, 0, false, err
+		}
+		if skills != "[]" {
+			if err := json.Unmarshal([]byte(skills), &a.Skills); err != nil {
+				return nil, 0, false, fmt.Errorf("attempt %s: skill_ids %q: %w", a.EventID, skills, err)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, false, err
+	}
+	if int64(len(l.Attempts)) != n {
+		return nil, 0, false, fmt.Errorf("learner %q: %d attempts stored, its row says %d", id, len(l.Attempts), n)
+	}
+	return l, lastSeq, true, nil
+}
+
+func (s *sqlStore) Append(ctx context.Context, id string, attempts []Attempt, update Update) (*Learner, int, error) {
+	l, added, err := s.append(ctx, id, attempts, update)
+	return l, added, s.wrap("append to learner "+strconv.Quote(id), err)
+}
+
+func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, update Update) (_ *Learner, _ int, err error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
+	if len(attempts) > 0 && s.d.rowLock {
+		// A row to lock: two first Appends of a learner then queue on it
+		// rather than both inserting it. Unless attempts are added it is
+		// rolled back with the transaction.
+		if _, err := stmt(s.stmts.placeholder).ExecContext(ctx, id); err != nil {
+			return nil, 0, err
+		}
+	}
+	l, lastSeq, found, err := s.loadHistory(ctx, stmt, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	stored := len(l.Attempts)
+	events := make(map[string]int, stored+len(attempts))
+	for i := range l.Attempts {
+		events[l.Attempts[i].EventID] = i
+	}
+	for i := range attempts {
+		a := attempts[i]
+		if a.EventID == "" {
+			return nil, 0, &ConflictError{Index: i, Field: "event_id", Msg: "missing"}
+		}
+		if j, dup := events[a.EventID]; dup {
+			if !l.Attempts[j].same(&a) {
+				return nil, 0, &ConflictError{Index: i, Field: "event_id",
+					Msg: fmt.Sprintf("event_id %q is stored with a different attempt (item %q, seq %d)", a.EventID, l.Attempts[j].Item, l.Attempts[j].Seq)}
+			}
+			continue
+		}
+		have := len(l.Attempts) > 0
+		if a.Seq == NoSeq {
+			a.Seq = 1
+			if have {
+				a.Seq = lastSeq + 1
+			}
+		} else if have && a.Seq <= lastSeq {
+			return nil, 0, &ConflictError{Index: i, Field: "seq",
+				Msg: fmt.Sprintf("seq %d is not after the learner's newest stored seq %d", a.Seq, lastSeq)}
+		}
+		lastSeq = a.Seq
+		events[a.EventID] = len(l.Attempts)
+		l.Attempts = append(l.Attempts, a)
+	}
+	added := len(l.Attempts) - stored
+	before := l.State
+	before.Checks = append([]string(nil), l.State.Checks...)
+	if update != nil {
+		if err := update(l, added); err != nil {
+			return nil, 0, err
+		}
+	}
+	if added == 0 && (stored == 0 || sameState(before, l.State)) {
+		// Nothing to store: a retry, or a score of a learner with nothing
+		// stored. Rolling back costs no write.
+		tx.Rollback()
+		return l, 0, nil
+	}
+	if l.State.Checks == nil {
+		l.State.Checks = []string{}
+	}
+	checks, err := json.Marshal(l.State.Checks)
+	if err != nil {
+		return nil, 0, err
+	}
+	// found: the row exists, committed or as this transaction's
+	// placeholder.
+	up := s.stmts.updateLearner
+	if !found {
+		up = s.stmts.insertLearner
+	}
+	_, err = stmt(up).ExecContext(ctx, id, len(l.Attempts), lastSeq, l.State.Served, string(checks))
+	if err != nil {
+		return nil, 0, err
+	}
+	if added > 0 {
+		ins := stmt(s.stmts.insertAttempt)
+		for i := stored; i < len(l.Attempts); i++ {
+			args, err := attemptArgs(id, int64(i), &l.Attempts[i])
+			if err != nil {
+				return nil, 0, err
+			}
+			if _, err := ins.ExecContext(ctx, args...); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, 0, err
+	}
+	return l, added, nil
+}
+
+func sameState(a, b State) bool {
+	if a.Served != b.Served || len(a.Checks) != len(b.Checks) {
+		return false
+	}
+	for i := range a.Checks {
+		if a.Checks[i] != b.Checks[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *sqlStore) Learner(ctx context.Context, id string) (*Learner, error) {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: s.readIsolation()})
+	if err != nil {
+		return nil, s.wrap("read learner "+strconv.Quote(id), err)
+	}
+	defer tx.Rollback()
+	l, _, found, err := loadLearner(ctx, tx, id, "")
+	if err != nil {
+		return nil, s.wrap("read learner "+strconv.Quote(id), err)
+	}
+	if !found {
+		return nil, ErrNotFound
+	}
+	return l, nil
+}
+
+// readIsolation gives a read one snapshot of the learner's row and
+// attempts.
+func (s *sqlStore) readIsolation() sql.IsolationLevel {
+	if s.d.name == "postgres" {
+		return sql.LevelRepeatableRead
+	}
+	return sql.LevelDefault // SQLite: a read transaction is a snapshot
+}
+
+func (s *sqlStore) Delete(ctx context.Context, id string) (bool, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return false, s.wrap("delete learner "+strconv.Quote(id), err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM learners WHERE learner_id = $1`, id)
+	if err != nil {
+		return false, s.wrap("delete learner "+strconv.Quote(id), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.wrap("delete learner "+strconv.Quote(id), err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE learner_id = $1`, id); err != nil {
+		return false, s.wrap("delete learner "+strconv.Quote(id), err)
+	}
+	return n > 0, s.wrap("delete learner "+strconv.Quote(id), tx.Commit())
+}
+
+func (s *sqlStore) Export(ctx context.Context, fn func(*Learner) error) error {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: s.readIsolation()})
+	if err != nil {
+		return s.wrap("export", err)
+	}
+	defer tx.Rollback()
+	// One query (a connection streams one result at a time), the learner's
+	// row repeated beside each of its attempts.
+	cols := ""
+	for c := range strings.SplitSeq(attemptColumns, ",") {
+		cols += ", a." + strings.TrimSpace(c)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT l.learner_id, l.attempts, l.served, l.checks`+cols+`
+		FROM learners l JOIN attempts a ON a.learner_id = l.learner_id
+		ORDER BY l.learner_id`+s.d.byteOrder+`, a.position`)
+	if err != nil {
+		return s.wrap("export", err)
+	}
+	defer rows.Close()
+	var l *Learner
+	var id, checks string
+	var n int64
+	var served int64
+	var a Attempt
+	r := attemptRow{a: &a}
+	dest := append([]any{&id, &n, &served, &checks}, r.dest()...)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return s.wrap("export", err)
+		}
+		if err := r.finish(); err != nil {
+			return s.wrap("export", err)
+		}
+		if l == nil || id != l.ID {
+			if l != nil {
+				if err := fn(l); err != nil {
+					return err
+				}
+			}
+			l = &Learner{ID: id, Attempts: make([]Attempt, 0, n), State: State{Served: served}}
+			if err := json.Unmarshal([]byte(checks), &l.State.Checks); err != nil {
+				return fmt.Errorf("store: export: learner %q: checks %q: %w", id, checks, err)
+			}
+		}
+		l.Attempts = append(l.Attempts, a)
+	}
+	if err := rows.Err(); err != nil {
+		return s.wrap("export", err)
+	}
+	if l != nil {
+		return fn(l)
+	}
+	return nil
+}
+
+func (s *sqlStore) Close() error {
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		err = errors.Join(err, s.reader.Close())
+	}
+	return err
+}

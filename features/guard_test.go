@@ -23,6 +23,7 @@ var notPractice = map[string]string{
 	"models/itemmean/itemmean.go:count":        "population success rates per item and skill over the whole training log: model parameters, not a learner's past",
 	"pathway/policies.go:zpdesLearner.Observe": "ZPDES's sliding window of outcomes per arm: the bandit's decision state, not a model input",
 	"report/zpd.go:zpdChart":                   "tallies a charted learner's attempts by outcome for the figure's legend",
+	"bench/serve/seed/main.go:run":             "generates synthetic learners' histories for the store benchmark: counts per learner, no features",
 }
 
 // TestPracticeComputedOnlyHere is a vet-style guard: outside package

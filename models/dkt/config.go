@@ -33,6 +33,8 @@ type Config struct {
 	Patience int `json:"patience"`
 	// LearningRate is Adam's step size.
 	LearningRate float64 `json:"learning_rate"`
+	// L2 is the weight decay Adam adds to every gradient (l2·w).
+	L2 float64 `json:"l2"`
 	// BatchSize is the number of windows per minibatch.
 	BatchSize int `json:"batch_size"`
 	// Window is the longest stretch of a learner's attempts trained as one
@@ -54,6 +56,7 @@ func DefaultConfig() Config {
 		Epochs:             30,
 		Patience:           3,
 		LearningRate:       0.005,
+		L2:                 0,
 		BatchSize:          32,
 		Window:             100,
 		ValidationFraction: 0.2,
@@ -92,6 +95,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("dkt config: epochs and patience must be ≥ 1, got %d and %d", c.Epochs, c.Patience)
 	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0):
 		return fmt.Errorf("dkt config: learning_rate %v must be > 0", c.LearningRate)
+	case !(c.L2 >= 0) || math.IsInf(c.L2, 0):
+		return fmt.Errorf("dkt config: l2 %v must be ≥ 0", c.L2)
 	case c.BatchSize < 1:
 		return fmt.Errorf("dkt config: batch_size must be ≥ 1, got %d", c.BatchSize)
 	case c.Window < 2:

@@ -3,8 +3,6 @@ package dkt
 import (
 	"context"
 	"encoding/json"
-	"github.com/zpd-project/zpd/models"
-	"github.com/zpd-project/zpd/models/evaluate"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -13,14 +11,20 @@ import (
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/datasets/simulate"
+	"github.com/zpd-project/zpd/models"
+	"github.com/zpd-project/zpd/models/evaluate"
 )
 
 // simLog simulates a small log: learners with 10..40 attempts on 6 skills
 // (a third of the items on two) and 40 items.
 func simLog(t testing.TB, learners int, seed uint64) *datasets.Log {
+	return simLogN(t, learners, 10, 40, seed)
+}
+
+func simLogN(t testing.TB, learners, minAttempts, maxAttempts int, seed uint64) *datasets.Log {
 	t.Helper()
 	cfg := simulate.DefaultConfig()
-	cfg.Seed, cfg.Learners, cfg.MinAttempts, cfg.MaxAttempts = seed, learners, 10, 40
+	cfg.Seed, cfg.Learners, cfg.MinAttempts, cfg.MaxAttempts = seed, learners, minAttempts, maxAttempts
 	cfg.Skills, cfg.Items = 6, 40
 	log, _, err := simulate.SimulateLog(cfg)
 	if err != nil {
@@ -38,7 +42,7 @@ func smallParams() map[string]any {
 // few simulated learners, for checks of the network itself.
 func tinyNet(t *testing.T, key string, hidden int) (*vocab, *weights, *sequences) {
 	t.Helper()
-	log := simLog(t, 4, 3)
+	log := simLogN(t, 4, 6, 12, 3)
 	v := logVocab(log, key)
 	w := newWeights(v.numKeys(), v.numSkills(), 3, hidden)
 	w.init(rand.New(rand.NewPCG(5, 6)))
@@ -96,7 +100,7 @@ func TestForwardMatchesGorgonia(t *testing.T) {
 					st.step(s.tokensOf(sp))
 				}
 			}
-			if checked < 40 {
+			if checked < 24 {
 				t.Fatalf("only %d steps checked", checked)
 			}
 		})
@@ -104,16 +108,16 @@ func TestForwardMatchesGorgonia(t *testing.T) {
 }
 
 // TestGradientFiniteDifferences checks gorgonia's gradient of the
-// minibatch loss, for every weight of a tiny network with dropout, against
-// central finite differences of the same loss.
+// minibatch loss, for weights spread over every matrix of a tiny network
+// with dropout, against central finite differences of the same loss.
 func TestGradientFiniteDifferences(t *testing.T) {
 	_, w, s := tinyNet(t, KeySkill, 3)
 	all := make([]int, s.learners())
 	for u := range all {
 		all[u] = u
 	}
-	wins := s.windows(all, 6)[:5]
-	gr, err := newGraph(w, 3, 6)
+	wins := s.windows(all, 5)
+	gr, err := newGraph(w, 3, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +150,8 @@ func TestGradientFiniteDifferences(t *testing.T) {
 	pw := w.clone()
 	nonzero := 0
 	for i, p := range pw.tensors() {
-		for j := range p.data {
+		// Up to 6 entries per matrix, spread over it, keep the test fast.
+		for j := 0; j < len(p.data); j += max(1, len(p.data)/6) {
 			orig := p.data[j]
 			p.data[j] = orig + h
 			up := loss(pw)
@@ -162,7 +167,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 			}
 		}
 	}
-	if nonzero < 50 {
+	if nonzero < 40 {
 		t.Errorf("only %d non-zero gradient entries", nonzero)
 	}
 }
@@ -172,7 +177,7 @@ func TestGradientFiniteDifferences(t *testing.T) {
 // than chance on both stages, and a different seed must give different
 // predictions.
 func TestFitIsDeterministicAndLearns(t *testing.T) {
-	log := simLog(t, 80, 11)
+	log := simLog(t, 60, 11)
 	run := func(seed int64) *evaluate.Leaderboard {
 		lb, err := evaluate.Run(context.Background(), log, []models.Family{Family{}},
 			evaluate.Options{Seed: seed, Params: map[string]map[string]any{Name: smallParams()}})
@@ -215,7 +220,7 @@ func TestParseConfig(t *testing.T) {
 // TestUnmarshalRejectsBadParams corrupts a fitted model's parameters one
 // way at a time; each must be refused with an error naming the problem.
 func TestUnmarshalRejectsBadParams(t *testing.T) {
-	m, err := Family{}.Fit(context.Background(), simLog(t, 12, 4), models.FitOptions{Seed: 1, Params: map[string]any{"hidden": 4, "embedding": 4, "epochs": 1}})
+	m, err := Family{}.Fit(context.Background(), simLogN(t, 12, 5, 10, 4), models.FitOptions{Seed: 1, Params: map[string]any{"hidden": 4, "embedding": 4, "epochs": 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,10 +107,17 @@ func (gr *graph) fill(s *sequences, batch []window, dropout float64, rng *rand.R
 
 // trainResult is what training reports besides the weights.
 type trainResult struct {
-	Epochs         int      `json:"epochs"`                    // epochs run
-	BestEpoch      int      `json:"best_epoch"`                // 1-based epoch whose weights were kept
-	ValidationLoss *float64 `json:"validation_loss,omitempty"` // online loss of the kept weights on the validation learners
-	TrainLoss      float64  `json:"train_loss"`                // mean minibatch loss of the kept epoch
+	Epochs         int         `json:"epochs"`                    // epochs run
+	BestEpoch      int         `json:"best_epoch"`                // 1-based epoch whose weights were kept
+	ValidationLoss *float64    `json:"validation_loss,omitempty"` // online loss of the kept weights on the validation learners
+	TrainLoss      float64     `json:"train_loss"`                // mean minibatch loss of the kept epoch
+	Losses         []epochLoss `json:"losses"`                    // every epoch's, in order
+}
+
+// epochLoss is one epoch's mean minibatch loss and online validation loss.
+type epochLoss struct {
+	Train      float64  `json:"train"`
+	Validation *float64 `json:"validation,omitempty"`
 }
 
 // trainNet fits w on the fit learners' windows with Adam, keeping the weights
@@ -131,7 +138,11 @@ func trainNet(ctx context.Context, w *weights, s *sequences, fit, val []int, cfg
 		return nil, trainResult{}, err
 	}
 	defer gr.close()
-	solver := gorgonia.NewAdamSolver(gorgonia.WithLearnRate(cfg.LearningRate))
+	opts := []gorgonia.SolverOpt{gorgonia.WithLearnRate(cfg.LearningRate)}
+	if cfg.L2 > 0 {
+		opts = append(opts, gorgonia.WithL2Reg(cfg.L2))
+	}
+	solver := gorgonia.NewAdamSolver(opts...)
 	grads := gorgonia.NodesToValueGrads(gr.params)
 	best, res := w.clone(), trainResult{}
 	bestLoss, stale := math.Inf(1), 0
@@ -167,6 +178,7 @@ func trainNet(ctx context.Context, w *weights, s *sequences, fit, val []int, cfg
 			l := onlineLoss(w, s, val)
 			vl = &l
 		}
+		res.Losses = append(res.Losses, epochLoss{Train: sum / float64(batches), Validation: vl})
 		if vl == nil || *vl < bestLoss {
 			if vl != nil {
 				bestLoss = *vl

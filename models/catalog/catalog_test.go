@@ -54,7 +54,7 @@ var referenceParams = map[string]map[string]any{
 	"bestlr+support": {"c": 0.3},
 	// dkt has no reference; a small network and few epochs keep the
 	// leakage and round-trip tests fast.
-	"dkt": {"embedding": 8, "hidden": 8, "epochs": 2, "window": 50},
+	"dkt": {"embedding": 8, "hidden": 8, "epochs": 1, "window": 30, "batch_size": 16},
 }
 
 // reference holds the reference implementation's leaderboard on the

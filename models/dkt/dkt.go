@@ -53,6 +53,9 @@ func (Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptio
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", Name, err)
 	}
+	if opts.Progress != nil {
+		opts.Progress(1) // early stopping ends before the last epoch
+	}
 	return &Model{vocab: v, cfg: cfg, w: best, training: res}, nil
 }
 

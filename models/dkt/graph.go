@@ -34,11 +34,11 @@ func newGraph(w *weights, B, T int) (*graph, error) {
 	if err := gr.build(w); err != nil {
 		return nil, fmt.Errorf("dkt: build graph: %w", err)
 	}
-	grads, err := gorgonia.Grad(gr.loss, gr.params...)
-	if err != nil {
+	// Grad adds the backward pass to the graph; the machine then leaves
+	// each parameter's gradient on its node for the solver.
+	if _, err := gorgonia.Grad(gr.loss, gr.params...); err != nil {
 		return nil, fmt.Errorf("dkt: gradients: %w", err)
 	}
-	_ = grads
 	gr.vm = gorgonia.NewTapeMachine(gr.g, gorgonia.BindDualValues(gr.params...))
 	return gr, nil
 }

@@ -3,6 +3,7 @@ package dkt
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/zpd-project/zpd/datasets/simulate"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/evaluate"
+	"github.com/zpd-project/zpd/models/protocol"
 )
 
 // simLog simulates a small log: learners with 10..40 attempts on 6 skills
@@ -260,5 +262,52 @@ func TestUnmarshalRejectsBadParams(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestDegenerateLogs fits and replays logs a real cohort never gives:
+// every prediction must be a probability, or Fit must return an error.
+func TestDegenerateLogs(t *testing.T) {
+	grid := func(learners, per int, skills bool, outcome func(l, k int) (bool, bool)) *datasets.Log {
+		log := datasets.NewLog()
+		for l := range learners {
+			for k := range per {
+				a := datasets.NewAttempt()
+				a.Learner, a.Item, a.Seq = fmt.Sprintf("u%03d", l), fmt.Sprintf("i%d", (l+k)%7), int64(k)
+				if skills {
+					a.Skills = []string{fmt.Sprintf("s%d", k%3)}
+				}
+				a.Independent, a.Supported = outcome(l, k)
+				log.Append(&a)
+			}
+		}
+		return log
+	}
+	tests := []struct {
+		name string
+		log  *datasets.Log
+	}{
+		{"one attempt per learner", grid(30, 1, true, func(l, k int) (bool, bool) { return l%3 == 0, l%2 == 0 })},
+		{"one learner", grid(1, 30, true, func(l, k int) (bool, bool) { return k%3 == 0, k%2 == 0 })},
+		{"no skills", grid(12, 6, false, func(l, k int) (bool, bool) { return (l*k)%3 == 0, (l+k)%2 == 0 })},
+		{"all correct", grid(12, 6, true, func(l, k int) (bool, bool) { return true, true })},
+		{"all wrong", grid(12, 6, true, func(l, k int) (bool, bool) { return false, false })},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Family{}.Fit(context.Background(), tc.log, models.FitOptions{Seed: 1, Params: map[string]any{"hidden": 4, "embedding": 4, "epochs": 3}})
+			if err != nil {
+				t.Fatalf("fit: %v", err)
+			}
+			for _, h := range tc.log.Histories() {
+				for _, p := range protocol.Replay(m, tc.log, h) {
+					for _, v := range []float64{p.Independent, p.Supported} {
+						if !(v > 0 && v < 1) {
+							t.Fatalf("prediction %+v is not a probability", p)
+						}
+					}
+				}
+			}
+		})
 	}
 }

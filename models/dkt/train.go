@@ -133,6 +133,10 @@ func trainNet(ctx context.Context, w *weights, s *sequences, fit, val []int, cfg
 		T = max(T, wd.to-wd.from)
 	}
 	B := min(cfg.BatchSize, len(wins))
+	// gorgonia drops a slice's dimension when it has one row, and leaves
+	// the recurrence out of the graph when T = 1; a padded (zero-weight)
+	// window slot and step avoid both without changing the loss.
+	B, T = max(B, 2), max(T, 2)
 	gr, err := newGraph(w, B, T)
 	if err != nil {
 		return nil, trainResult{}, err

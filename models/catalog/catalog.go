@@ -10,6 +10,7 @@ import (
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/bestlr"
+	"github.com/zpd-project/zpd/models/dkt"
 	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/models/evaluate"
 	"github.com/zpd-project/zpd/models/irt"
@@ -27,6 +28,7 @@ func All() []models.Family {
 		bestlr.Family{Support: true},
 		bestlr.Family{Support: true, Stage2: true},
 		elasticity.Family{},
+		dkt.Family{},
 	}
 }
 

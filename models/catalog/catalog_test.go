@@ -21,7 +21,7 @@ import (
 
 func TestLookup(t *testing.T) {
 	names := Names()
-	want := []string{"itemmean", "irt1pl", "pfa", "bestlr", "bestlr+support", "bestlr+stage2", "elasticity"}
+	want := []string{"itemmean", "irt1pl", "pfa", "bestlr", "bestlr+support", "bestlr+stage2", "elasticity", "dkt"}
 	if !slices.Equal(names, want) {
 		t.Errorf("Names() = %v, want %v", names, want)
 	}
@@ -52,6 +52,9 @@ var referenceParams = map[string]map[string]any{
 	"pfa":            {"c": 0.01},
 	"bestlr":         {"c": 0.3},
 	"bestlr+support": {"c": 0.3},
+	// dkt has no reference; a small network and few epochs keep the
+	// leakage and round-trip tests fast.
+	"dkt": {"embedding": 8, "hidden": 8, "epochs": 1, "window": 30, "batch_size": 16},
 }
 
 // reference holds the reference implementation's leaderboard on the

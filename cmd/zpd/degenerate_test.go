@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/zpd-project/zpd/models/catalog"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -142,28 +143,37 @@ func TestDegenerateInputs(t *testing.T) {
 	simModel := filepath.Join(base, "simmodel")
 	mustZPD(t, "train", "--data", simLog, "--out", simModel, "--report=false", "--evaluate=false", "--progress=false")
 
+	// Every family but dkt, whose training dominates the time under -race;
+	// models/dkt tests it on degenerate logs itself.
+	var evalFams, reportFams []string
+	for _, f := range catalog.Names() {
+		if f != "dkt" {
+			evalFams = append(evalFams, "--model", f)
+			reportFams = append(reportFams, "--family", f)
+		}
+	}
 	for _, tc := range degenerateLogs {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			log := writeAttempts(t, filepath.Join(dir, "log.parquet"), tc.attempts())
 			model := filepath.Join(dir, "model")
 			zpdNoPanic(t, "validate", log)
-			zpdNoPanic(t, "eval", "--data", log, "--progress=false")
+			zpdNoPanic(t, append([]string{"eval", "--data", log, "--progress=false"}, evalFams...)...)
 			code, _ := zpdNoPanic(t, "train", "--data", log, "--out", model, "--progress=false")
 			if code != 0 { // the error's advice: train without held-out metrics
 				code, _ = zpdNoPanic(t, "train", "--data", log, "--out", model, "--progress=false", "--evaluate=false")
 			}
-			zpdNoPanic(t, "report", "--model", simModel, "--data", log, "--out", filepath.Join(dir, "other.html"),
-				"--resamples", "20", "--progress=false")
+			zpdNoPanic(t, append([]string{"report", "--model", simModel, "--data", log, "--out", filepath.Join(dir, "other.html"),
+				"--resamples", "20", "--progress=false"}, reportFams...)...)
 			zpdNoPanic(t, "score", "--model", simModel, "--in", log, "--out", filepath.Join(dir, "other-scores"), "--progress=false")
 			if code != 0 {
 				return
 			}
-			zpdNoPanic(t, "report", "--model", model, "--data", simLog, "--out", filepath.Join(dir, "sim.html"),
-				"--resamples", "20", "--progress=false")
+			zpdNoPanic(t, append([]string{"report", "--model", model, "--data", simLog, "--out", filepath.Join(dir, "sim.html"),
+				"--resamples", "20", "--progress=false"}, reportFams...)...)
 			zpdNoPanic(t, "score", "--model", model, "--in", log, "--out", filepath.Join(dir, "scores"), "--progress=false")
 			probeServe(t, model)
-			for _, fam := range []string{"itemmean", "irt1pl", "pfa", "bestlr", "bestlr+support"} {
+			for _, fam := range []string{"itemmean", "irt1pl", "pfa", "bestlr", "bestlr+support", "bestlr+stage2"} {
 				zpdNoPanic(t, "train", "--data", log, "--out", filepath.Join(dir, "m-"+fam), "--family", fam,
 					"--report=false", "--progress=false")
 			}

@@ -47,7 +47,10 @@ func Run(ctx context.Context, log *datasets.Log, families []models.Family, opts 
 		}
 		seen[f.Name()] = true
 	}
-	train := Subset(log, func(id string) bool { return LearnerFold(id) != TestFold })
+	train, err := subset(ctx, log, func(id string) bool { return LearnerFold(id) != TestFold })
+	if err != nil {
+		return nil, err
+	}
 	lb, histories := testSet(log)
 	lb.Attempts = log.Len()
 	lb.TrainLearners = train.Learners.Len()
@@ -58,6 +61,9 @@ func Run(ctx context.Context, log *datasets.Log, families []models.Family, opts 
 			log.Learners.Len(), train.Len(), lb.TestAttempts, TestFold, ErrEmptySplit)
 	}
 	for _, f := range families {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		score, err := evalFamily(ctx, f, train, log, histories, lb.Test, opts)
 		if err != nil {
 			return nil, err
@@ -108,6 +114,10 @@ func evalFamily(ctx context.Context, f models.Family, train, log *datasets.Log, 
 	m, err := f.Fit(ctx, train, fo)
 	if err != nil {
 		return ModelScore{}, fmt.Errorf("evaluate: fit %s: %w", name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		// A family that does not watch ctx finished its fit anyway.
+		return ModelScore{}, err
 	}
 	score := ModelScore{Name: name, FitTime: time.Since(start)}
 	for _, h := range histories {

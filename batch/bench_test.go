@@ -38,7 +38,7 @@ func benchCohort(b *testing.B, learners, attempts int) (in, model string) {
 	if _, err := os.Stat(in); err != nil {
 		cfg := simulate.DefaultConfig()
 		cfg.Learners, cfg.MinAttempts, cfg.MaxAttempts = learners, attempts, attempts
-		if _, err := simulate.WriteDir(cfg, cohort); err != nil {
+		if _, err := simulate.WriteDir(context.Background(), cfg, cohort); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -11,4 +11,8 @@
 // Importers for public formats implement the Importer interface and live in
 // subpackages (assistments, datashop). Validate checks a log against the schema
 // and reports problems by file, row and column.
+//
+// The hand-written Parquet decoding (RLE/bit-packed pages, the guards on
+// sizes a hostile footer states, the bounded allocator, huge pages) lives in
+// internal/parquetread; this package maps what it decodes onto the schema.
 package datasets

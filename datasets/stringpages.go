@@ -1,438 +1,33 @@
 package datasets
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math/bits"
-	"unsafe"
 
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/schema"
-	"github.com/parquet-go/bitpack"
+	"github.com/zpd-project/zpd/datasets/internal/parquetread"
 )
 
-// String id, skill and group columns are read page by page from their
-// Parquet pages: each dictionary entry is translated (interned) once and
-// each row then costs one dictionary index, decoded straight from the
-// page. Through pqarrow the same column is first built into Arrow
-// dictionary (and, for skills, list) arrays, which took most of ReadLog's
-// time. Levels and indices use Parquet's RLE/bit-packed hybrid encoding;
-// arrow-go keeps its decoder internal, so hybrid below walks the runs and
-// parquet-go's bitpack unpacks the bit-packed ones. Columns with other
-// encodings or shapes take the pqarrow path.
-
-// stringLeaf describes a string column the page reader can decode.
-type stringLeaf struct {
-	leaf           int
-	maxDef, maxRep int16
-	// slotDef is, for a list, the definition level from which a level
-	// holds a list element (null or not); one below it is an empty list
-	// and lower levels a null list.
-	slotDef int16
-}
-
-// pageEncoding reports whether the page reader decodes column chunk
-// encoding e: PLAIN and dictionary values, RLE levels.
-func pageEncoding(e parquet.Encoding) bool {
-	switch e {
-	case parquet.Encodings.Plain, parquet.Encodings.PlainDict, parquet.Encodings.RLEDict, parquet.Encodings.RLE:
-		return true
-	}
-	return false
-}
+// String id, skill and group columns are read page by page
+// (parquetread.PageReader): each dictionary entry is translated (interned)
+// once and each row then costs one dictionary index. The functions here
+// put the decoded pages into a Log.
 
 // stringPages returns how to read field j of s page by page, and false
 // when it needs the pqarrow path.
-func (s *source) stringPages(j int) (stringLeaf, bool) {
+func (s *source) stringPages(j int) (parquetread.Leaf, bool) {
 	t := s.targets[j]
 	if t.canon != colLearner && t.canon != colItem && t.canon != colSkills && t.canon >= 0 {
-		return stringLeaf{}, false
+		return parquetread.Leaf{}, false
 	}
 	leaf := s.leafOf(s.fields[j])
 	if leaf < 0 {
-		return stringLeaf{}, false
+		return parquetread.Leaf{}, false
 	}
-	md := s.pq.ParquetReader().MetaData()
-	col := md.Schema.Column(leaf)
-	if col.PhysicalType() != parquet.Types.ByteArray {
-		return stringLeaf{}, false
-	}
-	sl := stringLeaf{leaf: leaf, maxDef: col.MaxDefinitionLevel(), maxRep: col.MaxRepetitionLevel()}
-	if sl.maxDef > 127 { // levels are decoded into bytes
-		return stringLeaf{}, false
-	}
-	switch {
-	case t.canon == colSkills && sl.maxRep == 1:
-		sl.slotDef = repeatedDefLevel(col)
-		if sl.slotDef < 1 || sl.maxDef-sl.slotDef > 1 {
-			return stringLeaf{}, false
-		}
-	case t.canon != colSkills && sl.maxRep == 0 && sl.maxDef <= 1:
-	default:
-		return stringLeaf{}, false
-	}
-	for rg := 0; rg < md.NumRowGroups(); rg++ {
-		cc, err := md.RowGroup(rg).ColumnChunk(leaf)
-		if err != nil {
-			return stringLeaf{}, false
-		}
-		for _, e := range cc.Encodings() {
-			if !pageEncoding(e) {
-				return stringLeaf{}, false
-			}
-		}
-	}
-	return sl, true
-}
-
-// repeatedDefLevel returns the definition level of col's repeated
-// ancestor (or of col itself when it is the repeated node): the number of
-// optional or repeated nodes from the root's children down to it.
-func repeatedDefLevel(col *schema.Column) int16 {
-	var path []schema.Node
-	for n := col.SchemaNode(); n != nil && n.Parent() != nil; n = n.Parent() {
-		path = append(path, n)
-	}
-	def := int16(0)
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i].RepetitionType() != parquet.Repetitions.Required {
-			def++
-		}
-		if path[i].RepetitionType() == parquet.Repetitions.Repeated {
-			return def
-		}
-	}
-	return -1
-}
-
-// stringPage is one data page: its decoded levels and its still encoded
-// values.
-type stringPage struct {
-	def, rep []uint8 // nil when the column has no such levels
-	levels   int     // levels (rows, for a flat column) in the page
-	present  int     // non-null values
-	values   []byte
-	enc      parquet.Encoding
-}
-
-// stringPageReader decodes the pages of one string column, translating
-// each distinct value with translate: dictionary entries once per
-// dictionary, PLAIN values once per run of equal values.
-type stringPageReader struct {
-	col       stringLeaf
-	translate func([]byte) int32
-	dict      []int32 // dictionary entry -> translated value
-	haveDict  bool
-	page      stringPage
-	hybrid    hybrid
-}
-
-// next reads page p: a dictionary page replaces the dictionary (ok is
-// false), a data page's levels are decoded into r.page, whose values
-// are then decoded by values.
-func (r *stringPageReader) next(p file.Page) (ok bool, err error) {
-	switch p := p.(type) {
-	case *file.DictionaryPage:
-		return false, r.setDictionary(p)
-	case *file.DataPageV1:
-		data := p.Data()
-		var rep, def []byte
-		if rep, data, err = levelsV1(data, r.col.maxRep, p.RepetitionLevelEncoding()); err != nil {
-			return false, fmt.Errorf("repetition levels: %w", err)
-		}
-		if def, data, err = levelsV1(data, r.col.maxDef, p.DefinitionLevelEncoding()); err != nil {
-			return false, fmt.Errorf("definition levels: %w", err)
-		}
-		return true, r.levels(int(p.NumValues()), rep, def, data, parquet.Encoding(p.Encoding()))
-	case *file.DataPageV2:
-		data := p.Data()
-		rl, dl := int(p.RepetitionLevelByteLen()), int(p.DefinitionLevelByteLen())
-		if rl < 0 || dl < 0 || rl+dl > len(data) {
-			return false, fmt.Errorf("level lengths %d+%d exceed the %d-byte page", rl, dl, len(data))
-		}
-		return true, r.levels(int(p.NumValues()), data[:rl], data[rl:rl+dl], data[rl+dl:], parquet.Encoding(p.Encoding()))
-	}
-	return false, fmt.Errorf("unexpected page type %T", p)
-}
-
-// levelsV1 splits a V1 page's length-prefixed RLE levels off data; a
-// column whose maximum level is zero stores none.
-func levelsV1(data []byte, max int16, enc parquet.Encoding) (levels, rest []byte, err error) {
-	if max == 0 {
-		return nil, data, nil
-	}
-	if enc != parquet.Encodings.RLE {
-		return nil, nil, fmt.Errorf("unsupported encoding %s", enc)
-	}
-	if len(data) < 4 {
-		return nil, nil, fmt.Errorf("page ends in the length prefix")
-	}
-	n := binary.LittleEndian.Uint32(data)
-	if uint64(n) > uint64(len(data)-4) {
-		return nil, nil, fmt.Errorf("length %d exceeds the %d bytes left", n, len(data)-4)
-	}
-	return data[4 : 4+n], data[4+n:], nil
-}
-
-// setDictionary translates a dictionary page's PLAIN values.
-func (r *stringPageReader) setDictionary(p *file.DictionaryPage) error {
-	enc := parquet.Encoding(p.Encoding())
-	if enc != parquet.Encodings.Plain && enc != parquet.Encodings.PlainDict {
-		return fmt.Errorf("dictionary page encoding %s", enc)
-	}
-	r.dict = r.dict[:0]
-	err := plainValues(p.Data(), int(p.NumValues()), func(v []byte) {
-		r.dict = append(r.dict, r.translate(v))
-	})
-	r.haveDict = err == nil
-	return err
-}
-
-// levels decodes a data page's n levels into r.page and keeps its values.
-func (r *stringPageReader) levels(n int, rep, def, values []byte, enc parquet.Encoding) (err error) {
-	pg := &r.page
-	pg.levels, pg.values, pg.enc = n, values, enc
-	if pg.rep, err = r.hybrid.levels(pg.rep, rep, n, r.col.maxRep); err != nil {
-		return fmt.Errorf("repetition levels: %w", err)
-	}
-	if pg.def, err = r.hybrid.levels(pg.def, def, n, r.col.maxDef); err != nil {
-		return fmt.Errorf("definition levels: %w", err)
-	}
-	pg.present = n
-	if pg.def != nil {
-		pg.present = 0
-		for _, d := range pg.def {
-			if d == uint8(r.col.maxDef) {
-				pg.present++
-			}
-		}
-	}
-	return nil
-}
-
-// values decodes the page's non-null values, translated, into
-// dst[:present], which must have room for them, and returns that slice.
-func (r *stringPageReader) values(dst []int32) ([]int32, error) {
-	pg := &r.page
-	dst = dst[:pg.present]
-	switch pg.enc {
-	case parquet.Encodings.RLEDict, parquet.Encodings.PlainDict:
-		return dst, r.dictValues(pg.values, dst)
-	case parquet.Encodings.Plain:
-		return dst, r.plainValues(pg.values, dst)
-	}
-	return nil, fmt.Errorf("unsupported data page encoding %s", pg.enc)
-}
-
-// hybrid decodes Parquet's RLE/bit-packed hybrid encoding.
-type hybrid struct {
-	pad  []byte  // a bit-packed run copied with the padding bitpack reads
-	wide []int32 // bit-packed levels before they are narrowed to bytes
-}
-
-// levels decodes n levels of a column whose maximum level is max into
-// dst, reusing its memory; it returns nil when max is zero (no levels are
-// stored). Levels are bytes: a page's levels are as many as its rows.
-func (h *hybrid) levels(dst []uint8, src []byte, n int, max int16) ([]uint8, error) {
-	if max == 0 {
-		return nil, nil
-	}
-	dst = grow(dst[:0], n)[:n]
-	if err := decodeHybrid(h, dst, src, bits.Len16(uint16(max))); err != nil {
-		return nil, err
-	}
-	for _, v := range dst {
-		if int16(v) > max {
-			return nil, fmt.Errorf("level %d above the maximum %d", v, max)
-		}
-	}
-	return dst, nil
-}
-
-// decodeHybrid decodes exactly len(dst) values of bitWidth bits from the
-// runs of src; runs past them are ignored, as other readers do. Byte
-// outputs (levels) take widths up to 8 bits, int32 up to 32.
-func decodeHybrid[T int32 | uint8](h *hybrid, dst []T, src []byte, bitWidth int) error {
-	var zero T
-	if bitWidth > 8*int(unsafe.Sizeof(zero)) {
-		return fmt.Errorf("bit width %d", bitWidth)
-	}
-	for out := 0; out < len(dst); {
-		u, k := binary.Uvarint(src)
-		if k <= 0 {
-			return fmt.Errorf("page holds %d of %d values", out, len(dst))
-		}
-		src = src[k:]
-		if u&1 == 0 { // a run of one value
-			w := (bitWidth + 7) / 8
-			if len(src) < w {
-				return fmt.Errorf("run cut off after %d of %d values", out, len(dst))
-			}
-			var v uint32
-			for b := range w {
-				v |= uint32(src[b]) << (8 * b)
-			}
-			src = src[w:]
-			m := int(min(u>>1, uint64(len(dst)-out)))
-			fill(dst[out:out+m], T(v))
-			out += m
-			continue
-		}
-		groups := u >> 1 // bit-packed groups of eight values
-		if groups > uint64(len(src)) {
-			return fmt.Errorf("run cut off after %d of %d values", out, len(dst))
-		}
-		size := int(groups) * bitWidth
-		if size > len(src) {
-			return fmt.Errorf("run cut off after %d of %d values", out, len(dst))
-		}
-		m := int(min(8*groups, uint64(len(dst)-out)))
-		unpackHybrid(h, dst[out:out+m], src[:size], bitWidth)
-		src = src[size:]
-		out += m
-	}
-	return nil
-}
-
-// unpackHybrid unpacks len(dst) values of bitWidth bits from in; byte
-// outputs go through a small int32 buffer, a block of values at a time.
-func unpackHybrid[T int32 | uint8](h *hybrid, dst []T, in []byte, bitWidth int) {
-	if bitWidth == 0 {
-		clear(dst)
-		return
-	}
-	if cap(in)-len(in) < bitpack.PaddingInt32 {
-		h.pad = append(append(h.pad[:0], in...), make([]byte, bitpack.PaddingInt32)...)
-		in = h.pad[:len(in)]
-	}
-	if d, ok := any(dst).([]int32); ok {
-		bitpack.Unpack(d, in, uint(bitWidth))
-		return
-	}
-	const block = 1024 // a multiple of 8: blocks start on a byte
-	if len(h.wide) < block {
-		h.wide = make([]int32, block)
-	}
-	for start := 0; start < len(dst); start += block {
-		w := h.wide[:min(block, len(dst)-start)]
-		bitpack.Unpack(w, in[start/8*bitWidth:], uint(bitWidth))
-		for i, v := range w {
-			dst[start+i] = T(v)
-		}
-	}
-}
-
-// dictValues decodes len(dst) dictionary indexes into dst and translates
-// them.
-func (r *stringPageReader) dictValues(data []byte, dst []int32) error {
-	if len(dst) == 0 {
-		return nil
-	}
-	if !r.haveDict {
-		return fmt.Errorf("dictionary-encoded page without a dictionary")
-	}
-	if len(data) == 0 {
-		return fmt.Errorf("page holds no dictionary indexes")
-	}
-	if err := decodeHybrid(&r.hybrid, dst, data[1:], int(data[0])); err != nil {
-		return err
-	}
-	dict := r.dict
-	for i, k := range dst {
-		if uint32(k) >= uint32(len(dict)) {
-			return fmt.Errorf("dictionary index %d out of range (%d entries)", uint32(k), len(dict))
-		}
-		dst[i] = dict[k]
-	}
-	return nil
-}
-
-// plainValues translates len(dst) PLAIN values; a run of equal values
-// (one learner's rows) is translated once.
-func (r *stringPageReader) plainValues(data []byte, dst []int32) error {
-	var prev []byte
-	var prevVal int32
-	i := 0
-	return plainValues(data, len(dst), func(v []byte) {
-		if i == 0 || string(v) != string(prev) {
-			prev, prevVal = v, r.translate(v)
-		}
-		dst[i] = prevVal
-		i++
-	})
-}
-
-// plainValues calls f with each of the n length-prefixed values of data.
-func plainValues(data []byte, n int, f func([]byte)) error {
-	for i := 0; i < n; i++ {
-		if len(data) < 4 {
-			return fmt.Errorf("page ends at value %d of %d", i, n)
-		}
-		k := binary.LittleEndian.Uint32(data)
-		if uint64(k) > uint64(len(data)-4) {
-			return fmt.Errorf("value %d: length %d exceeds the %d bytes left", i, k, len(data)-4)
-		}
-		f(data[4 : 4+k])
-		data = data[4+k:]
-	}
-	return nil
-}
-
-// bytesString views b as a string without copying; the string must not
-// outlive b (intern copies the strings it keeps).
-func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
-
-// forPages decodes every data page of the column in every row group,
-// calling take with each.
-func forPages(src *source, r *stringPageReader, take func(*stringPage) error) error {
-	pf := src.pq.ParquetReader()
-	for rg := 0; rg < pf.NumRowGroups(); rg++ {
-		pr, err := pf.RowGroup(rg).GetColumnPageReader(r.col.leaf)
-		if err != nil {
-			return err
-		}
-		r.haveDict = false
-		// Pages may hold no more levels than the row group has rows (flat
-		// columns) or the chunk says it has levels: the Log was sized by
-		// those, and a page's level count sizes its buffers.
-		left := pf.MetaData().RowGroup(rg).NumRows()
-		if r.col.maxRep > 0 {
-			cc, err := pf.MetaData().RowGroup(rg).ColumnChunk(r.col.leaf)
-			if err != nil {
-				return err
-			}
-			left = cc.NumValues()
-		}
-		for pr.Next() {
-			if dp, isData := pr.Page().(file.DataPage); isData {
-				if int64(dp.NumValues()) > left || dp.NumValues() < 0 {
-					pr.Close()
-					return fmt.Errorf("row group %d: a page of %d values overruns the chunk", rg, dp.NumValues())
-				}
-				left -= int64(dp.NumValues())
-			}
-			ok, err := r.next(pr.Page())
-			if err == nil && ok {
-				err = take(&r.page)
-			}
-			if err != nil {
-				pr.Close()
-				return fmt.Errorf("row group %d: %w", rg, err)
-			}
-		}
-		err = pr.Err()
-		pr.Close()
-		if err != nil {
-			return fmt.Errorf("row group %d: %w", rg, err)
-		}
-	}
-	return nil
+	return parquetread.StringLeaf(s.pq.ParquetReader().MetaData(), leaf, t.canon == colSkills)
 }
 
 // readStringPages reads column j of src (described by col) into rows
 // [off, off+n) of l.
-func readStringPages(src *source, j int, col stringLeaf, l *Log, off int, c *columnDecoder) error {
+func readStringPages(src *source, j int, col parquetread.Leaf, l *Log, off int, c *columnDecoder) error {
 	n := int(src.rows)
 	t := src.targets[j]
 	name := src.schema.Field(src.fields[j]).Name
@@ -457,35 +52,17 @@ func readStringPages(src *source, j int, col stringLeaf, l *Log, off int, c *col
 	return nil
 }
 
-// forRows is forPages for a flat column of n rows: take gets each page
-// with the file rows [lo, hi) it holds.
-func forRows(src *source, r *stringPageReader, n int, take func(pg *stringPage, lo, hi int) error) error {
-	pos := 0
-	err := forPages(src, r, func(pg *stringPage) error {
-		if pos+pg.levels > n {
-			return fmt.Errorf("more rows than the file's %d", n)
-		}
-		lo := pos
-		pos += pg.levels
-		return take(pg, lo, pos)
-	})
-	if err == nil && pos != n {
-		err = fmt.Errorf("%d rows, the file %d", pos, n)
-	}
-	return err
-}
-
 // readIDPages reads a flat id column into dst (one value per file row);
 // nulls become "", which the row checks report.
-func readIDPages(src *source, col stringLeaf, d *Dict, dst []int32) error {
-	r := &stringPageReader{col: col, translate: func(v []byte) int32 { return intern(d, bytesString(v)) }}
-	return forRows(src, r, len(dst), func(pg *stringPage, lo, hi int) error {
+func readIDPages(src *source, col parquetread.Leaf, d *Dict, dst []int32) error {
+	r := &parquetread.PageReader{Col: col, Translate: func(v []byte) int32 { return intern(d, parquetread.BytesString(v)) }}
+	return parquetread.ForRows(src.pq.ParquetReader(), r, len(dst), func(pg *parquetread.Page, lo, hi int) error {
 		out := dst[lo:hi]
-		if _, err := r.values(out[:0]); err != nil {
+		if _, err := r.Values(out[:0]); err != nil {
 			return err
 		}
-		if pg.present < pg.levels {
-			spread(out, pg.present, pg.def, uint8(col.maxDef), intern(d, ""))
+		if pg.Present < pg.Levels {
+			spread(out, pg.Present, pg.Def, uint8(col.MaxDef), intern(d, ""))
 		}
 		return nil
 	})
@@ -493,11 +70,11 @@ func readIDPages(src *source, col stringLeaf, d *Dict, dst []int32) error {
 
 // readGroupPages reads a flat group column into dst; nulls become "".
 // Rows share one copy of each distinct value.
-func readGroupPages(src *source, col stringLeaf, dst []string) error {
+func readGroupPages(src *source, col parquetread.Leaf, dst []string) error {
 	var owned []string
 	index := map[string]int32{}
-	r := &stringPageReader{col: col, translate: func(v []byte) int32 {
-		if k, ok := index[bytesString(v)]; ok {
+	r := &parquetread.PageReader{Col: col, Translate: func(v []byte) int32 {
+		if k, ok := index[parquetread.BytesString(v)]; ok {
 			return k
 		}
 		k := int32(len(owned))
@@ -506,15 +83,15 @@ func readGroupPages(src *source, col stringLeaf, dst []string) error {
 		return k
 	}}
 	var scratch []int32
-	return forRows(src, r, len(dst), func(pg *stringPage, lo, hi int) error {
-		scratch = grow(scratch[:0], pg.present)
-		vals, err := r.values(scratch)
+	return parquetread.ForRows(src.pq.ParquetReader(), r, len(dst), func(pg *parquetread.Page, lo, hi int) error {
+		scratch = grow(scratch[:0], pg.Present)
+		vals, err := r.Values(scratch)
 		if err != nil {
 			return err
 		}
 		v := 0
 		for i := range dst[lo:hi] {
-			if pg.def == nil || pg.def[i] == uint8(col.maxDef) {
+			if pg.Def == nil || pg.Def[i] == uint8(col.MaxDef) {
 				dst[lo+i] = owned[vals[v]]
 				v++
 			} else {
@@ -528,9 +105,9 @@ func readGroupPages(src *source, col stringLeaf, dst []string) error {
 // readSkillPages appends the file's n skill lists to l. A null element
 // becomes the skill "" and a null list an empty one, both reported by the
 // checks (the null list here, as a null row).
-func readSkillPages(src *source, col stringLeaf, l *Log, n int, sink *problemSink) error {
+func readSkillPages(src *source, col parquetread.Leaf, l *Log, n int, sink *problemSink) error {
 	d := &l.SkillIDs
-	r := &stringPageReader{col: col, translate: func(v []byte) int32 { return intern(d, bytesString(v)) }}
+	r := &parquetread.PageReader{Col: col, Translate: func(v []byte) int32 { return intern(d, parquetread.BytesString(v)) }}
 	// starts[first] already holds where the file's first list starts; each
 	// later entry is written at every level of the row before it and kept
 	// when the next row begins, so the loop has no branch on list lengths.
@@ -539,34 +116,34 @@ func readSkillPages(src *source, col stringLeaf, l *Log, n int, sink *problemSin
 	starts := grow(l.SkillStart, last+1)[:last+1]
 	skills := l.Skills
 	ptr := first
-	err := forPages(src, r, func(pg *stringPage) error {
-		if ptr == first && pg.levels > 0 && pg.rep[0] != 0 {
+	err := parquetread.ForPages(src.pq.ParquetReader(), r, func(pg *parquetread.Page) error {
+		if ptr == first && pg.Levels > 0 && pg.Rep[0] != 0 {
 			return fmt.Errorf("the first level continues a list")
 		}
 		rowsBefore := ptr - first
 		base := len(skills)
 		end := base
 		nullList := uint8(0)
-		for i, rep := range pg.rep[:pg.levels] {
+		for i, rep := range pg.Rep[:pg.Levels] {
 			if ptr > last {
 				return fmt.Errorf("more rows than the file's %d", n)
 			}
 			starts[ptr] = int32(end)
 			ptr += int(b2u(rep == 0))
-			lv := int16(pg.def[i])
-			end += int(b2u(lv >= col.slotDef))
-			nullList |= b2u(lv < col.slotDef-1)
+			lv := int16(pg.Def[i])
+			end += int(b2u(lv >= col.SlotDef))
+			nullList |= b2u(lv < col.SlotDef-1)
 		}
 		if nullList != 0 {
 			reportNullLists(pg, col, first+rowsBefore, first, sink)
 		}
 		// The page's element slots (null or not) are filled in place.
 		skills = grow(skills, end)
-		if _, err := r.values(skills[base:base]); err != nil {
+		if _, err := r.Values(skills[base:base]); err != nil {
 			return err
 		}
-		if pg.present < end-base {
-			spreadSlots(skills[base:end], pg.present, pg.def, col, intern(d, ""))
+		if pg.Present < end-base {
+			spreadSlots(skills[base:end], pg.Present, pg.Def, col, intern(d, ""))
 		}
 		skills = skills[:end]
 		return nil
@@ -584,13 +161,13 @@ func readSkillPages(src *source, col stringLeaf, l *Log, n int, sink *problemSin
 
 // reportNullLists reports the null lists of a page whose first level
 // belongs to list entry ptr (counted from first).
-func reportNullLists(pg *stringPage, col stringLeaf, ptr, first int, sink *problemSink) {
+func reportNullLists(pg *parquetread.Page, col parquetread.Leaf, ptr, first int, sink *problemSink) {
 	row := ptr - first - 1
-	for i, rep := range pg.rep[:pg.levels] {
+	for i, rep := range pg.Rep[:pg.Levels] {
 		if rep == 0 {
 			row++
 		}
-		if int16(pg.def[i]) < col.slotDef-1 {
+		if int16(pg.Def[i]) < col.SlotDef-1 {
 			sink.add(int64(row), ColSkills, msgNull, true)
 		}
 	}
@@ -599,15 +176,15 @@ func reportNullLists(pg *stringPage, col stringLeaf, ptr, first int, sink *probl
 // spreadSlots moves the n values at the start of slots to the element
 // slots whose level marks a value and writes null to the null elements,
 // backwards and in place as spread does.
-func spreadSlots(slots []int32, n int, def []uint8, col stringLeaf, null int32) {
+func spreadSlots(slots []int32, n int, def []uint8, col parquetread.Leaf, null int32) {
 	v, s := n, len(slots)
 	for i := len(def) - 1; i >= 0; i-- {
 		lv := int16(def[i])
-		if lv < col.slotDef {
+		if lv < col.SlotDef {
 			continue
 		}
 		s--
-		if lv == col.maxDef {
+		if lv == col.MaxDef {
 			v--
 			slots[s] = slots[v]
 		} else {

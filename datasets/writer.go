@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
+	"github.com/zpd-project/zpd/datasets/internal/parquetread"
 	"github.com/zpd-project/zpd/internal/atomicfile"
 )
 
@@ -381,12 +382,12 @@ func reserveLogHuge(l *Log, n, skills int) error {
 }
 
 // reserveHuge grows *s to hold n elements, in memory laid out for huge
-// pages (see hugeSlice).
+// pages (see parquetread.HugeSlice).
 func reserveHuge[T any](s *[]T, n int) {
 	if cap(*s) >= n {
 		return
 	}
-	*s = append(hugeSlice[T](max(n, 2*cap(*s))), *s...)
+	*s = append(parquetread.HugeSlice[T](max(n, 2*cap(*s))), *s...)
 }
 
 // reserveLog grows l's columns to hold n rows without reallocating.

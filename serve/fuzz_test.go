@@ -18,7 +18,9 @@ import (
 // JSON body matching the route's schema in serve/openapi.json, and never
 // a 500 (the recovery middleware would turn a panic into one). Seeds live
 // in serve/testdata/fuzz; ZPD_WRITE_FUZZ_SEEDS=1 go test -run
-// TestWriteFuzzSeeds ./serve rewrites them.
+// TestWriteFuzzSeeds ./serve rewrites them. Every target also takes the
+// hostile bodies of serve/testdata/hostile as seeds (issue 16), so plain
+// go test runs each of them through every route and the lexer.
 
 var (
 	fuzzOnce   sync.Once
@@ -51,7 +53,7 @@ func checkFuzzAnswer(t *testing.T, method, path, template string, body []byte) {
 }
 
 func FuzzScore(f *testing.F) {
-	for _, s := range scoreSeeds(f) {
+	for _, s := range append(scoreSeeds(f), hostileBodies(f)...) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -60,7 +62,7 @@ func FuzzScore(f *testing.F) {
 }
 
 func FuzzBatch(f *testing.F) {
-	for _, s := range batchSeeds(f) {
+	for _, s := range append(batchSeeds(f), hostileBodies(f)...) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -69,7 +71,7 @@ func FuzzBatch(f *testing.F) {
 }
 
 func FuzzInfer(f *testing.F) {
-	for _, s := range inferSeeds(f) {
+	for _, s := range append(inferSeeds(f), hostileBodies(f)...) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -82,7 +84,7 @@ func FuzzInfer(f *testing.F) {
 // nesting deeper than maxDepth, which it rejects on purpose), and decodes
 // strings to the same text.
 func FuzzLexer(f *testing.F) {
-	for _, s := range lexerSeeds() {
+	for _, s := range append(lexerSeeds(), hostileBodies(f)...) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -131,6 +133,28 @@ func tooDeep(data []byte) bool {
 		}
 	}
 	return false
+}
+
+// hostileDir holds request bodies built to break a JSON decoder: nesting
+// far past maxDepth, numbers past every range, invalid UTF-8 and lone
+// surrogates, NUL bytes, duplicate keys, wrong types, trailing data.
+const hostileDir = "testdata/hostile"
+
+// hostileBodies returns the files of hostileDir.
+func hostileBodies(t testing.TB) [][]byte {
+	paths, err := filepath.Glob(filepath.Join(hostileDir, "*.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no hostile bodies in %s (%v)", hostileDir, err)
+	}
+	var out [][]byte
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 func scoreSeeds(t testing.TB) [][]byte {

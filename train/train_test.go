@@ -20,7 +20,7 @@ func simulatedLog(t *testing.T) string {
 	cfg.Learners, cfg.Items, cfg.Skills = 120, 60, 6
 	cfg.MinAttempts, cfg.MaxAttempts = 30, 30
 	dir := filepath.Join(t.TempDir(), "sim")
-	if _, err := simulate.WriteDir(cfg, dir); err != nil {
+	if _, err := simulate.WriteDir(context.Background(), cfg, dir); err != nil {
 		t.Fatal(err)
 	}
 	return filepath.Join(dir, simulate.AttemptsFile)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,6 +91,60 @@ func TestLongCommandsStopOnSignal(t *testing.T) {
 					<-exited
 					t.Fatalf("still running 5s after %s", sig)
 				}
+			})
+		}
+	}
+}
+
+// simulate and eval watch their context themselves: cancelled at any stage
+// they return its error promptly, without relying on main's forced exit,
+// and leave no output (issue 16).
+func TestCommandsStopCleanlyOnCancel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 300k-attempt log")
+	}
+	dir := t.TempDir()
+	mustZPD(t, "simulate", "--learners", "3000", "--attempts", "100", "--items", "300", "--out", filepath.Join(dir, "sim"))
+	log := filepath.Join(dir, "sim")
+	out := filepath.Join(dir, "sim2")
+	commands := map[string][]string{
+		"simulate": {"simulate", "--learners", "200000", "--attempts", "100", "--out", out},
+		"eval":     {"eval", "--progress=false", "--data", log, "--model", "itemmean", "--model", "irt1pl", "--model", "elasticity"},
+	}
+	for name, args := range commands {
+		for _, after := range []time.Duration{100 * time.Millisecond, 1500 * time.Millisecond} {
+			t.Run(name+"/"+after.String(), func(t *testing.T) {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				type result struct {
+					code   int
+					stderr string
+				}
+				done := make(chan result, 1)
+				go func() {
+					var stdout, stderr bytes.Buffer
+					code := run(ctx, args, &stdout, &stderr)
+					done <- result{code, stderr.String()}
+				}()
+				select {
+				case r := <-done:
+					t.Skipf("finished in under %s (exit %d): nothing to cancel", after, r.code)
+				case <-time.After(after):
+				}
+				cancel()
+				cancelled := time.Now()
+				select {
+				case r := <-done:
+					took := time.Since(cancelled)
+					t.Logf("stopped %s after the cancel", took)
+					if took > stopBound {
+						t.Errorf("took %s to stop after the cancel, want at most %s", took, stopBound)
+					}
+					assertOneLineError(t, r.code, r.stderr, "context canceled")
+				case <-time.After(30 * time.Second):
+					t.Fatal("still running 30s after the cancel")
+				}
+				assertNoFile(t, out)
 			})
 		}
 	}

@@ -69,7 +69,7 @@ func runSimulate(cmd *cobra.Command, s simulateSettings) error {
 		cfg.MinAttempts, cfg.MaxAttempts = s.Attempts, s.Attempts
 	}
 	start := time.Now()
-	truth, err := simulate.WriteDir(cfg, s.Out)
+	truth, err := simulate.WriteDir(cmd.Context(), cfg, s.Out)
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,10 @@
 package assistments
 
 import (
-	"cmp"
 	"context"
-	"fmt"
 	"hash/maphash"
 	"io"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/zpd-project/zpd/datasets"
@@ -40,19 +37,17 @@ const (
 )
 
 type row2017 struct {
-	startMS int64
-	tie     int64 // action_num, or the row's index when absent
-	hash    uint64
-	tookMS  float64 // action duration, NaN when unknown
-	correct float64
-	user    int32
-	item    int32
-	skill   int32 // -1 when none
-	groups  [2]int32
-	hints   int32
-	total   int32
-	tries   int32
-	flags   uint8
+	ingest.Timed         // Tie: action_num, or the row's index when absent
+	tookMS       float64 // action duration, NaN when unknown
+	correct      float64
+	user         int32
+	item         int32
+	skill        int32 // -1 when none
+	groups       [2]int32
+	hints        int32
+	total        int32
+	tries        int32
+	flags        uint8
 }
 
 type cols2017 struct {
@@ -93,9 +88,9 @@ func (*Longitudinal2017) Import(ctx context.Context, r io.Reader, name string, e
 			return reason, err
 		}
 		if c.action < 0 {
-			row.tie = sum.RowsRead
+			row.Tie = sum.RowsRead
 		}
-		row.hash = maphash.Bytes(seed, rd.Record())
+		row.Hash = maphash.Bytes(seed, rd.Record())
 		rows.Append(row)
 		return "", nil
 	})
@@ -106,23 +101,23 @@ func (*Longitudinal2017) Import(ctx context.Context, r io.Reader, name string, e
 }
 
 func parse2017(rd *ingest.Reader, f [][]byte, c *cols2017, ids *idTables) (row2017, string, error) {
-	p := field{rd: rd, f: f}
+	p := ingest.NewFields(rd, f, true)
 	r := row2017{
-		user:    p.id(&ids.users, c.user, "studentId"),
-		item:    p.id(&ids.items, c.item, "problemId"),
-		skill:   p.optID(&ids.skills, c.skill, "skill"),
-		correct: p.float(c.correct, "correct", false),
-		hints:   p.count(c.hints, "hintCount"),
-		total:   p.count(c.total, "hintTotal"),
-		tries:   p.count(c.tries, "attemptCount"),
-		tookMS:  p.float(c.took, "timeTaken", true) * 1000,
+		user:    p.ID(&ids.users, c.user, "studentId"),
+		item:    p.ID(&ids.items, c.item, "problemId"),
+		skill:   p.OptID(&ids.skills, c.skill, "skill"),
+		correct: p.Float(c.correct, "correct", false),
+		hints:   p.Count(c.hints, "hintCount"),
+		total:   p.Count(c.total, "hintTotal"),
+		tries:   p.Count(c.tries, "attemptCount"),
+		tookMS:  p.Float(c.took, "timeTaken", true) * 1000,
 	}
 	for _, fl := range []struct {
 		col  int
 		name string
 		bit  uint8
 	}{{c.original, "original", flagOriginal}, {c.hint, "hint", flagHint}, {c.scaffold, "scaffold", flagScaffold}, {c.bottom, "bottomHint", flagBottom}} {
-		if p.flag(fl.col, fl.name) {
+		if p.Flag(fl.col, fl.name) {
 			r.flags |= fl.bit
 		}
 	}
@@ -130,17 +125,18 @@ func parse2017(rd *ingest.Reader, f [][]byte, c *cols2017, ids *idTables) (row20
 		r.skill = -1 // the export's marker for an untagged problem
 	}
 	for g, col := range c.groups {
-		r.groups[g] = p.optID(&ids.groups, col, "group")
+		r.groups[g] = p.OptID(&ids.groups, col, "group")
 	}
-	start := p.float(c.start, "startTime", false)
+	start := p.Float(c.start, "startTime", false)
 	if c.action >= 0 {
-		r.tie = p.int64(c.action, "action_num")
+		r.Tie = p.Int64(c.action, "action_num")
 	}
 	if c.took < 0 && c.end >= 0 {
-		r.tookMS = (p.float(c.end, "endTime", true) - start) * 1000
+		r.tookMS = (p.Float(c.end, "endTime", true) - start) * 1000
 	}
-	if !p.ok() {
-		return r, p.reason, p.err
+	if !p.OK() {
+		reason, err := p.Result()
+		return r, reason, err
 	}
 	if math.IsNaN(r.correct) {
 		return r, "missing correct", nil
@@ -148,7 +144,7 @@ func parse2017(rd *ingest.Reader, f [][]byte, c *cols2017, ids *idTables) (row20
 	if math.IsNaN(start) || math.IsInf(start, 0) || math.Abs(start) > 1e11 {
 		return r, "startTime not a Unix time in seconds", nil
 	}
-	r.startMS = int64(math.Round(start * 1000))
+	r.StartMS = int64(math.Round(start * 1000))
 	return r, "", nil
 }
 
@@ -156,58 +152,15 @@ func parse2017(rd *ingest.Reader, f [][]byte, c *cols2017, ids *idTables) (row20
 // order, drops exact duplicates and emits one attempt per row.
 func emit2017(ctx context.Context, rows *ingest.Rows[row2017], ids *idTables, sum *datasets.ImportSummary, name string, emit func(*datasets.Attempt) error) error {
 	order, start := ingest.ByLearner(rows.Len(), func(i int) int32 { return rows.At(int32(i)).user }, ids.users.Ranks())
-	byTime := func(x, y int32) int {
-		if c := cmp.Compare(rows.At(x).startMS, rows.At(y).startMS); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(rows.At(x).tie, rows.At(y).tie); c != 0 {
-			return c
-		}
-		return cmp.Compare(x, y) // file order; faster than a stable sort
-	}
+	out := ingest.NewEmitter(ctx, name, "seq", sum, emit)
 	a := datasets.NewAttempt()
 	a.Groups = make([]string, 2)
-	for k := range len(start) - 1 {
-		learner := order[start[k]:start[k+1]]
-		if !slices.IsSortedFunc(learner, byTime) {
-			slices.SortFunc(learner, byTime)
-		}
-		var seq int64
-		for j, i := range learner {
-			if duplicate2017(rows, learner, j) {
-				sum.DuplicateRows++
-				sum.RowsCollapsed++
-				continue
-			}
-			fill2017(&a, rows.At(i), ids, sum)
-			a.Seq = seq
-			seq++
-			if err := emit(&a); err != nil {
-				return fmt.Errorf("%s: attempt of learner %s, seq %d: %w", name, a.Learner, a.Seq, err)
-			}
-			sum.AttemptsWritten++
-			if sum.AttemptsWritten&0xfff == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-		}
-	}
-	return nil
-}
-
-// duplicate2017 reports whether row learner[j] repeats an earlier row with
-// the same order key (exact duplicates sort next to each other).
-func duplicate2017(rows *ingest.Rows[row2017], learner []int32, j int) bool {
-	r := rows.At(learner[j])
-	for e := j - 1; e >= 0; e-- {
-		p := rows.At(learner[e])
-		if p.startMS != r.startMS || p.tie != r.tie {
-			return false
-		}
-		if p.hash == r.hash {
-			return true
-		}
-	}
-	return false
+	timed := func(r *row2017) *ingest.Timed { return &r.Timed }
+	return ingest.EachInTime(rows, timed, order, start, sum, func(r *row2017, seq int64) error {
+		fill2017(&a, r, ids, sum)
+		a.Seq = seq
+		return out.Emit(&a)
+	})
 }
 
 // Notes on attempts kept under a documented mapping (see docs/importers.md).
@@ -226,7 +179,7 @@ func fill2017(a *datasets.Attempt, r *row2017, ids *idTables, sum *datasets.Impo
 	if r.skill >= 0 {
 		a.Skills = append(a.Skills, ids.skills.Name(r.skill))
 	}
-	a.Time = time.UnixMilli(r.startMS).UTC()
+	a.Time = time.UnixMilli(r.StartMS).UTC()
 	first := r.tries == 1 && r.hints == 0 && r.flags&flagHint == 0 // the learner's first, unaided response
 	bottom := r.flags&flagBottom != 0
 	a.AnswerGiven = bottom || (r.total > 0 && r.hints >= r.total)

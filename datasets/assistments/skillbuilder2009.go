@@ -124,28 +124,29 @@ func (*SkillBuilder2009) Import(ctx context.Context, r io.Reader, name string, e
 }
 
 func parse2009(rd *ingest.Reader, f [][]byte, c *cols2009, ids *idTables) (row2009, groups2009, string, error) {
-	p := field{rd: rd, f: f}
+	p := ingest.NewFields(rd, f, true)
 	r := row2009{
-		user:    p.id(&ids.users, c.user, "user_id"),
-		order:   p.int64(c.order, "order_id"),
-		item:    p.id(&ids.items, c.item, "problem_id"),
-		skill:   p.optID(&ids.skills, c.skill, c.skillName),
-		correct: p.float(c.correct, "correct", false),
-		ms:      p.float(c.ms, "ms_first_response", true),
-		tries:   p.count(c.tries, "attempt_count"),
-		hints:   p.count(c.hints, "hint_count"),
-		total:   p.count(c.total, "hint_total"),
+		user:    p.ID(&ids.users, c.user, "user_id"),
+		order:   p.Int64(c.order, "order_id"),
+		item:    p.ID(&ids.items, c.item, "problem_id"),
+		skill:   p.OptID(&ids.skills, c.skill, c.skillName),
+		correct: p.Float(c.correct, "correct", false),
+		ms:      p.Float(c.ms, "ms_first_response", true),
+		tries:   p.Count(c.tries, "attempt_count"),
+		hints:   p.Count(c.hints, "hint_count"),
+		total:   p.Count(c.total, "hint_total"),
 	}
 	var g groups2009
 	if c.hasGroups {
 		for i, col := range c.groups {
-			g[i] = p.optID(&ids.groups, col, "group")
+			g[i] = p.OptID(&ids.groups, col, "group")
 		}
 	}
-	if p.ok() && math.IsNaN(r.correct) {
-		p.reject("missing correct")
+	if p.OK() && math.IsNaN(r.correct) {
+		p.Reject("missing correct")
 	}
-	return r, g, p.reason, p.err
+	reason, err := p.Result()
+	return r, g, reason, err
 }
 
 // emit2009 groups rows by learner, orders each learner's rows by order_id
@@ -153,6 +154,7 @@ func parse2009(rd *ingest.Reader, f [][]byte, c *cols2009, ids *idTables) (row20
 func emit2009(ctx context.Context, rows *ingest.Rows[row2009], groups *ingest.Rows[groups2009], ids *idTables, sum *datasets.ImportSummary, name string, emit func(*datasets.Attempt) error) error {
 	order, start := ingest.ByLearner(rows.Len(), func(i int) int32 { return rows.At(int32(i)).user }, ids.users.Ranks())
 	skillRank := ids.skills.Ranks()
+	out := ingest.NewEmitter(ctx, name, "order_id", sum, emit)
 	a := datasets.NewAttempt()
 	a.Groups = make([]string, 3)
 	var skills []int32
@@ -184,12 +186,8 @@ func emit2009(ctx context.Context, rows *ingest.Rows[row2009], groups *ingest.Ro
 				}
 			}
 			a.Skills = skillNames(a.Skills[:0], skills, skillRank, &ids.skills)
-			if err := emit(&a); err != nil {
-				return fmt.Errorf("%s: attempt of learner %s, order_id %d: %w", name, a.Learner, a.Seq, err)
-			}
-			sum.AttemptsWritten++
-			if sum.AttemptsWritten&0xfff == 0 && ctx.Err() != nil {
-				return ctx.Err()
+			if err := out.Emit(&a); err != nil {
+				return err
 			}
 			lo = hi
 		}

@@ -5,7 +5,6 @@ package datashop
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"hash/maphash"
@@ -42,18 +41,16 @@ const ItemSep = "::"
 const KCSep = "~~"
 
 type row struct {
-	startMS    int64 // NoTime when unknown
-	tie        int64 // Row, or the row's index when absent
-	hash       uint64
-	responseMS float64
-	user       int32
-	item       int32
-	kc         int32 // index of the KC field in kcs, -1 when empty
-	cfa        bool
-	incorrects int32
-	hints      int32
-	corrects   int32
-	notes      uint8 // bits of noteNames, counted once the row is emitted
+	ingest.Timed // Tie: Row, or the row's index when absent
+	responseMS   float64
+	user         int32
+	item         int32
+	kc           int32 // index of the KC field in kcs, -1 when empty
+	cfa          bool
+	incorrects   int32
+	hints        int32
+	corrects     int32
+	notes        uint8 // bits of noteNames, counted once the row is emitted
 }
 
 type columns struct {
@@ -100,15 +97,15 @@ func (*StepExport) Import(ctx context.Context, r io.Reader, name string, emit fu
 	var item []byte
 	seed := maphash.MakeSeed()
 	err = ingest.EachRecord(ctx, rd, &sum, func(f [][]byte) (string, error) {
-		p := parser{rd: rd, f: f}
-		r := p.parse(&c, &ids, &item)
-		if p.err != nil || p.reason != "" {
-			return p.reason, p.err
+		p := ingest.NewFields(rd, f, false)
+		r := parse(&p, &c, &ids, &item)
+		if !p.OK() {
+			return p.Result()
 		}
 		if c.row < 0 {
-			r.tie = sum.RowsRead
+			r.Tie = sum.RowsRead
 		}
-		r.hash = maphash.Bytes(seed, rd.Record())
+		r.Hash = maphash.Bytes(seed, rd.Record())
 		rows.Append(r)
 		return "", nil
 	})
@@ -116,23 +113,6 @@ func (*StepExport) Import(ctx context.Context, r io.Reader, name string, emit fu
 		return sum, err
 	}
 	return sum, emitAll(ctx, &rows, &ids, &sum, name, emit)
-}
-
-// parser parses the fields of one row, remembering the first problem: a
-// hard error (unparseable text) or a reason to reject the row.
-type parser struct {
-	rd     *ingest.Reader
-	f      [][]byte
-	err    error
-	reason string
-}
-
-func (p *parser) ok() bool { return p.err == nil && p.reason == "" }
-
-func (p *parser) reject(reason string) {
-	if p.ok() {
-		p.reason = reason
-	}
 }
 
 // Notes on attempts kept under a documented mapping (see docs/importers.md),
@@ -162,49 +142,44 @@ func noteName(bit uint8) string {
 	return fmt.Sprintf("note %d", bit)
 }
 
-func (p *parser) parse(c *columns, ids *idTables, item *[]byte) row {
-	f := p.f
+// parse reads one step row; problems are recorded in p.
+func parse(p *ingest.Fields, c *columns, ids *idTables, item *[]byte) row {
+	field := func(col int) []byte { return bytes.TrimSpace(p.Raw(col)) }
 	r := row{kc: -1, responseMS: math.NaN()}
-	r.user = p.id(&ids.users, f[c.user], "Anon Student Id")
+	r.user = p.ID(&ids.users, c.user, "Anon Student Id")
 	*item = (*item)[:0]
 	if c.hierarchy >= 0 {
-		*item = append(append(*item, bytes.TrimSpace(f[c.hierarchy])...), ItemSep...)
+		*item = append(append(*item, field(c.hierarchy)...), ItemSep...)
 	}
-	*item = append(append(append(*item, bytes.TrimSpace(f[c.problem])...), ItemSep...), bytes.TrimSpace(f[c.step])...)
-	if p.ok() && (len(bytes.TrimSpace(f[c.problem])) == 0 || len(bytes.TrimSpace(f[c.step])) == 0) {
-		p.reject("missing Problem Name or Step Name")
+	*item = append(append(append(*item, field(c.problem)...), ItemSep...), field(c.step)...)
+	if len(field(c.problem)) == 0 || len(field(c.step)) == 0 {
+		p.Reject("missing Problem Name or Step Name")
 	}
-	r.item = p.id(&ids.items, *item, "Problem Name/Step Name")
-	if c.kc >= 0 && len(bytes.TrimSpace(f[c.kc])) > 0 {
-		r.kc = p.id(&ids.kcs, f[c.kc], "KC")
-	}
-	cfa := p.count(f[c.cfa], "Correct First Attempt")
-	if p.ok() && cfa > 1 {
-		p.reject("Correct First Attempt neither 0 nor 1")
-	}
-	r.cfa = cfa == 1
-	r.incorrects = p.count(f[c.incorrects], "Incorrects")
-	r.hints = p.count(f[c.hints], "Hints")
-	r.corrects = p.count(f[c.corrects], "Corrects")
+	r.item = p.IDOf(&ids.items, *item, "Problem Name/Step Name")
+	r.kc = p.OptID(&ids.kcs, c.kc, "KC")
+	r.cfa = p.Flag(c.cfa, "Correct First Attempt")
+	r.incorrects = p.Count(c.incorrects, "Incorrects")
+	r.hints = p.Count(c.hints, "Hints")
+	r.corrects = p.Count(c.corrects, "Corrects")
 	if c.row >= 0 {
-		r.tie = int64(p.count(f[c.row], "Row"))
+		r.Tie = int64(p.Count(c.row, "Row"))
 	}
-	start, hasStart := p.time(f[c.start], "Step Start Time")
+	start, hasStart := parseTimeField(p, c.start, "Step Start Time")
 	first, hasFirst := int64(0), false
 	if c.first >= 0 {
-		first, hasFirst = p.time(f[c.first], "First Transaction Time")
+		first, hasFirst = parseTimeField(p, c.first, "First Transaction Time")
 	}
-	if !p.ok() {
+	if !p.OK() {
 		return r
 	}
 	switch {
 	case hasStart:
-		r.startMS = start
+		r.StartMS = start
 	case hasFirst:
-		r.startMS = first
+		r.StartMS = first
 		r.notes |= noteNoStart
 	default:
-		p.reject("missing Step Start Time")
+		p.Reject("missing Step Start Time")
 		return r
 	}
 	if hasStart && hasFirst {
@@ -226,52 +201,16 @@ func (p *parser) parse(c *columns, ids *idTables, item *[]byte) row {
 	return r
 }
 
-func (p *parser) id(syms *ingest.Symbols, b []byte, name string) int32 {
-	b = bytes.TrimSpace(b)
-	if !p.ok() {
-		return 0
-	}
-	if len(b) == 0 {
-		p.reject("missing " + name)
-		return 0
-	}
-	i, valid := syms.ID(b)
-	if !valid {
-		p.err = p.rd.Errorf("column %s: invalid UTF-8 %q", name, ingest.Clip(b))
-	}
-	return i
-}
-
-// count parses a required non-negative integer.
-func (p *parser) count(b []byte, name string) int32 {
-	if !p.ok() {
-		return 0
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		p.reject("missing " + name)
-		return 0
-	}
-	v, ok := ingest.Int32(b)
-	if !ok {
-		p.err = p.rd.Errorf("column %s: %q is not an integer", name, ingest.Clip(b))
-		return 0
-	}
-	if v < 0 {
-		p.reject("negative " + name)
-	}
-	return v
-}
-
-// time parses a DataShop time, "2006-10-26 09:51:58.0", as Unix milliseconds;
+// parseTimeField parses a DataShop time, "2006-10-26 09:51:58.0", as Unix milliseconds;
 // the export's clock has no zone, so it is read as UTC. Empty is unknown.
-func (p *parser) time(b []byte, name string) (int64, bool) {
-	b = bytes.TrimSpace(b)
-	if !p.ok() || len(b) == 0 {
+func parseTimeField(p *ingest.Fields, col int, name string) (int64, bool) {
+	b := bytes.TrimSpace(p.Raw(col))
+	if !p.OK() || len(b) == 0 {
 		return 0, false
 	}
 	ms, ok := parseTime(b)
 	if !ok {
-		p.err = p.rd.Errorf("column %s: %q is not a time like 2006-10-26 09:51:58.0", name, ingest.Clip(b))
+		p.Fail("column %s: %q is not a time like 2006-10-26 09:51:58.0", name, ingest.Clip(b))
 	}
 	return ms, ok
 }
@@ -314,52 +253,24 @@ func parseTime(b []byte) (int64, bool) {
 // drops exact duplicates and emits one attempt per row.
 func emitAll(ctx context.Context, rows *ingest.Rows[row], ids *idTables, sum *datasets.ImportSummary, name string, emit func(*datasets.Attempt) error) error {
 	order, start := ingest.ByLearner(rows.Len(), func(i int) int32 { return rows.At(int32(i)).user }, ids.users.Ranks())
-	byTime := func(x, y int32) int {
-		if c := cmp.Compare(rows.At(x).startMS, rows.At(y).startMS); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(rows.At(x).tie, rows.At(y).tie); c != 0 {
-			return c
-		}
-		return cmp.Compare(x, y) // file order; faster than a stable sort
-	}
+	out := ingest.NewEmitter(ctx, name, "seq", sum, emit)
 	skills := splitKCs(ids)
 	a := datasets.NewAttempt()
-	for k := range len(start) - 1 {
-		learner := order[start[k]:start[k+1]]
-		if !slices.IsSortedFunc(learner, byTime) {
-			slices.SortFunc(learner, byTime)
-		}
-		var seq int64
-		for j, i := range learner {
-			if duplicate(rows, learner, j) {
-				sum.DuplicateRows++
-				sum.RowsCollapsed++
-				continue
-			}
-			r := rows.At(i)
-			fill(&a, r, ids)
-			for bit := uint8(1); bit != 0 && bit <= r.notes; bit <<= 1 {
-				if r.notes&bit != 0 {
-					sum.Note(noteName(bit))
-				}
-			}
-			a.Skills = nil
-			if r.kc >= 0 {
-				a.Skills = skills[r.kc]
-			}
-			a.Seq = seq
-			seq++
-			if err := emit(&a); err != nil {
-				return fmt.Errorf("%s: attempt of learner %s, seq %d: %w", name, a.Learner, a.Seq, err)
-			}
-			sum.AttemptsWritten++
-			if sum.AttemptsWritten&0xfff == 0 && ctx.Err() != nil {
-				return ctx.Err()
+	timed := func(r *row) *ingest.Timed { return &r.Timed }
+	return ingest.EachInTime(rows, timed, order, start, sum, func(r *row, seq int64) error {
+		fill(&a, r, ids)
+		for bit := uint8(1); bit != 0 && bit <= r.notes; bit <<= 1 {
+			if r.notes&bit != 0 {
+				sum.Note(noteName(bit))
 			}
 		}
-	}
-	return nil
+		a.Skills = nil
+		if r.kc >= 0 {
+			a.Skills = skills[r.kc]
+		}
+		a.Seq = seq
+		return out.Emit(&a)
+	})
 }
 
 // splitKCs turns each distinct KC field into its sorted set of skills, once.
@@ -382,7 +293,7 @@ func splitKCs(ids *idTables) [][]string {
 func fill(a *datasets.Attempt, r *row, ids *idTables) {
 	a.Learner = ids.users.Name(r.user)
 	a.Item = ids.items.Name(r.item)
-	a.Time = time.UnixMilli(r.startMS).UTC()
+	a.Time = time.UnixMilli(r.StartMS).UTC()
 	a.Independent = r.cfa
 	a.AnswerGiven = false // the export cannot tell a bottom-out hint
 	a.Supported = r.cfa || r.corrects > 0
@@ -392,20 +303,4 @@ func fill(a *datasets.Attempt, r *row, ids *idTables) {
 	a.Scaffolded = false
 	a.ResponseMS = r.responseMS
 	a.Difficulty = math.NaN()
-}
-
-// duplicate reports whether row learner[j] repeats an earlier row with the
-// same order key (exact duplicates sort next to each other).
-func duplicate(rows *ingest.Rows[row], learner []int32, j int) bool {
-	r := rows.At(learner[j])
-	for e := j - 1; e >= 0; e-- {
-		p := rows.At(learner[e])
-		if p.startMS != r.startMS || p.tie != r.tie {
-			return false
-		}
-		if p.hash == r.hash {
-			return true
-		}
-	}
-	return false
 }

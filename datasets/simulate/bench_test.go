@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func BenchmarkWriteDir(b *testing.B) {
 			var n int64
 			cpu0 := cputime.Process()
 			for b.Loop() {
-				truth, err := WriteDir(cfg, dir)
+				truth, err := WriteDir(context.Background(), cfg, dir)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"time"
@@ -132,9 +133,11 @@ type piece struct {
 // order on the calling goroutine, while the next chunk is simulated.
 // Workers fill a chunk in parallel; each learner draws from its own stream,
 // so the output does not depend on the number of workers. emit must not keep
-// the chunk unless it is the only one. The first error from emit stops the
-// simulation and is returned.
-func (gen *generator) run(rows int, emit func(*chunk) error) error {
+// the chunk unless it is the only one. The first error from emit, or ctx's
+// error once it is cancelled, stops the simulation and is returned; ctx is
+// checked between pieces of a few thousand attempts, so a cancel is answered
+// within milliseconds.
+func (gen *generator) run(ctx context.Context, rows int, emit func(*chunk) error) error {
 	workers := gen.cfg.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -168,7 +171,10 @@ func (gen *generator) run(rows int, emit func(*chunk) error) error {
 			default:
 				c = newChunk(gen)
 			}
-			end := gen.fill(c, first, rows, pieces)
+			end, ok := gen.fill(ctx, c, first, rows, pieces)
+			if !ok {
+				return
+			}
 			select {
 			case ready <- c:
 			case <-stop:
@@ -180,6 +186,9 @@ func (gen *generator) run(rows int, emit func(*chunk) error) error {
 
 	var err error
 	for c := range ready {
+		if err = ctx.Err(); err != nil {
+			break
+		}
 		if err = emit(c); err != nil {
 			break
 		}
@@ -193,13 +202,18 @@ func (gen *generator) run(rows int, emit func(*chunk) error) error {
 		// Drain a chunk finished before the producer saw stop.
 	}
 	wg.Wait()
+	if err == nil {
+		// The producer stopped early without a chunk to say why.
+		err = ctx.Err()
+	}
 	return err
 }
 
 // fill simulates learners from first into c, as many as fit in about rows
 // attempts (at least one), splitting them into pieces for the workers. It
-// returns the end of the learners it took.
-func (gen *generator) fill(c *chunk, first, rows int, pieces chan<- piece) int {
+// returns the end of the learners it took, and false when ctx was cancelled
+// before the chunk was complete.
+func (gen *generator) fill(ctx context.Context, c *chunk, first, rows int, pieces chan<- piece) (int, bool) {
 	learners := gen.truth.Learners
 	end, n := first, 0
 	for end < len(learners) && (end == first || n+learners[end].Attempts <= rows) {
@@ -210,6 +224,10 @@ func (gen *generator) fill(c *chunk, first, rows int, pieces chan<- piece) int {
 	var done sync.WaitGroup
 	row := 0
 	for a := first; a < end; {
+		if ctx.Err() != nil {
+			done.Wait()
+			return end, false
+		}
 		b, size := a, 0
 		for b < end && (b == a || size < pieceRows) {
 			size += learners[b].Attempts
@@ -222,5 +240,5 @@ func (gen *generator) fill(c *chunk, first, rows int, pieces chan<- piece) int {
 	}
 	done.Wait()
 	c.finish()
-	return end
+	return end, true
 }

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -31,7 +32,7 @@ func Simulate(cfg Config, sink AttemptSink) (*Truth, error) {
 		return nil, err
 	}
 	gen := newGenerator(cfg)
-	err := gen.run(chunkRows, func(c *chunk) error {
+	err := gen.run(context.Background(), chunkRows, func(c *chunk) error {
 		var a datasets.Attempt
 		for r := 0; r < c.log.Len(); r++ {
 			c.attempt(r, &a)
@@ -58,7 +59,7 @@ func SimulateLog(cfg Config) (*datasets.Log, *Truth, error) {
 	gen := newGenerator(cfg)
 	var log *datasets.Log
 	// One chunk holding every learner: the log is never recycled.
-	err := gen.run(math.MaxInt, func(c *chunk) error {
+	err := gen.run(context.Background(), math.MaxInt, func(c *chunk) error {
 		log = c.log
 		return nil
 	})

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -621,7 +622,7 @@ func TestChunkingKeepsOutput(t *testing.T) {
 		chunked := datasets.NewLog(GroupNames(cfg)...)
 		var a datasets.Attempt
 		chunks := 0
-		err := gen.run(rows, func(c *chunk) error {
+		err := gen.run(context.Background(), rows, func(c *chunk) error {
 			chunks++
 			for r := 0; r < c.log.Len(); r++ {
 				c.attempt(r, &a)
@@ -644,7 +645,7 @@ func TestChunkingKeepsOutput(t *testing.T) {
 func TestChunkEmitErrorStops(t *testing.T) {
 	gen := newGenerator(testConfig())
 	calls := 0
-	err := gen.run(500, func(*chunk) error {
+	err := gen.run(context.Background(), 500, func(*chunk) error {
 		calls++
 		if calls == 3 {
 			return errSinkFull

@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,16 +14,28 @@ import (
 // attempts.parquet (canonical schema) and the ground truth in
 // learners.parquet, items.parquet and truth.json (the config, seed included,
 // and the skills). Every file is written atomically, and attempts.parquet
-// appears last, so its presence means the simulation is complete.
-func WriteDir(cfg Config, dir string) (*Truth, error) {
+// appears last, so its presence means the simulation is complete. When ctx
+// is cancelled WriteDir stops within milliseconds, returns ctx's error and
+// publishes nothing: no new file appears in dir, and a directory it created
+// is removed again.
+func WriteDir(ctx context.Context, cfg Config, dir string) (_ *Truth, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if err := checkOverwrite(dir); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
+	_, statErr := os.Stat(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	if os.IsNotExist(statErr) {
+		defer func() {
+			if err != nil {
+				// Only empty: the writers below remove their own temp files.
+				os.Remove(dir)
+			}
+		}()
 	}
 	w, err := datasets.Create(filepath.Join(dir, AttemptsFile), datasets.WriteOptions{Groups: GroupNames(cfg)})
 	if err != nil {
@@ -30,7 +43,10 @@ func WriteDir(cfg Config, dir string) (*Truth, error) {
 	}
 	defer w.Abort()
 	gen := newGenerator(cfg)
-	if err := gen.writeChunks(w); err != nil {
+	if err := gen.writeChunks(ctx, w); err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
 	if err := writeTruth(dir, gen.truth); err != nil {
@@ -59,6 +75,6 @@ func checkOverwrite(dir string) error {
 
 // writeChunks simulates into w chunk by chunk; each chunk is encoded while
 // the workers simulate the next.
-func (gen *generator) writeChunks(w *datasets.Writer) error {
-	return gen.run(chunkRows, func(c *chunk) error { return w.WriteLog(c.log) })
+func (gen *generator) writeChunks(ctx context.Context, w *datasets.Writer) error {
+	return gen.run(ctx, chunkRows, func(c *chunk) error { return w.WriteLog(c.log) })
 }

@@ -3,11 +3,14 @@ package simulate
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -39,7 +42,7 @@ func TestWriteDir(t *testing.T) {
 	cfg.Groups = 2
 	cfg.GroupThetaShift = []float64{-0.5, 0.5}
 	dir := filepath.Join(t.TempDir(), "sim")
-	truth, err := WriteDir(cfg, dir)
+	truth, err := WriteDir(context.Background(), cfg, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +112,7 @@ func TestWriteDirInvalidConfigWritesNothing(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Learners = 0
 	dir := filepath.Join(t.TempDir(), "sim")
-	if _, err := WriteDir(cfg, dir); err == nil {
+	if _, err := WriteDir(context.Background(), cfg, dir); err == nil {
 		t.Fatal("WriteDir accepted Learners = 0")
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
@@ -121,7 +124,7 @@ func TestReadTruthErrors(t *testing.T) {
 	cfg := testConfig()
 	cfg.Learners = 20
 	dir := t.TempDir()
-	if _, err := WriteDir(cfg, dir); err != nil {
+	if _, err := WriteDir(context.Background(), cfg, dir); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(filepath.Join(dir, ItemsFile)); err != nil {
@@ -145,7 +148,7 @@ func TestWriteDirSameSeedSameBytes(t *testing.T) {
 	for _, workers := range []int{1, 3} {
 		cfg.Workers = workers
 		dir := filepath.Join(t.TempDir(), "sim")
-		if _, err := WriteDir(cfg, dir); err != nil {
+		if _, err := WriteDir(context.Background(), cfg, dir); err != nil {
 			t.Fatal(err)
 		}
 		dirs = append(dirs, dir)
@@ -180,7 +183,7 @@ func TestWriteDirKeepsFilesItDidNotWrite(t *testing.T) {
 			if err := os.WriteFile(path, []byte("the user's own file"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := WriteDir(cfg, dir)
+			_, err := WriteDir(context.Background(), cfg, dir)
 			if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "did not write") {
 				t.Fatalf("WriteDir error %v, want one naming %s", err, path)
 			}
@@ -191,8 +194,94 @@ func TestWriteDirKeepsFilesItDidNotWrite(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for range 2 { // a second run replaces the first
-		if _, err := WriteDir(cfg, dir); err != nil {
+		if _, err := WriteDir(context.Background(), cfg, dir); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// tree lists every file under dir with its size and modification time, and
+// every directory, to compare before and after a run.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if info.IsDir() {
+			// Its modification time changes with any temporary file.
+			out[path] = "dir"
+		} else {
+			out[path] = fmt.Sprint(info.Size(), info.ModTime().UnixNano())
+		}
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A cancelled WriteDir returns promptly with the context's error and
+// publishes nothing: a new directory is gone again, an earlier simulation
+// is left as it was, and no temporary file remains (issue 16).
+func TestWriteDirStopsWhenCancelled(t *testing.T) {
+	big := DefaultConfig()
+	big.Learners, big.MinAttempts, big.MaxAttempts = 200_000, 100, 100 // 20M attempts: tens of seconds
+	for _, earlier := range []bool{false, true} {
+		t.Run(fmt.Sprintf("earlier simulation %v", earlier), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "sim")
+			if earlier {
+				small := testConfig()
+				small.Learners = 20
+				if _, err := WriteDir(context.Background(), small, dir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := tree(t, dir)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				_, err := WriteDir(ctx, big, dir)
+				done <- err
+			}()
+			time.Sleep(300 * time.Millisecond)
+			cancel()
+			cancelled := time.Now()
+			select {
+			case err := <-done:
+				took := time.Since(cancelled)
+				t.Logf("stopped %s after the cancel", took)
+				if took > stopBound {
+					t.Errorf("took %s to stop after the cancel, want at most %s", took, stopBound)
+				}
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("WriteDir = %v, want context.Canceled", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("still running 30s after the cancel")
+			}
+			if after := tree(t, dir); !reflect.DeepEqual(before, after) {
+				t.Errorf("the cancelled run changed %s:\nbefore %v\nafter  %v", dir, before, after)
+			}
+		})
+	}
+}
+
+// run stops at the chunk after a cancel and emits nothing more.
+func TestRunStopsWhenCancelled(t *testing.T) {
+	cfg := testConfig()
+	cfg.Learners = 400
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	chunks := 0
+	err := newGenerator(cfg).run(ctx, 500, func(*chunk) error {
+		chunks++
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || chunks != 1 {
+		t.Errorf("run = %v after %d chunks, want context.Canceled after 1", err, chunks)
 	}
 }

@@ -48,7 +48,10 @@ func Run(ctx context.Context, log *datasets.Log, families []models.Family, opts 
 		}
 		seen[f.Name()] = true
 	}
-	train := protocol.Subset(log, func(id string) bool { return protocol.LearnerFold(id) != protocol.TestFold })
+	train, err := protocol.SubsetContext(ctx, log, func(id string) bool { return protocol.LearnerFold(id) != protocol.TestFold })
+	if err != nil {
+		return nil, err
+	}
 	lb, histories := testSet(log)
 	lb.Attempts = log.Len()
 	lb.TrainLearners = train.Learners.Len()
@@ -59,6 +62,9 @@ func Run(ctx context.Context, log *datasets.Log, families []models.Family, opts 
 			log.Learners.Len(), train.Len(), lb.TestAttempts, protocol.TestFold, ErrEmptySplit)
 	}
 	for _, f := range families {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		score, err := evalFamily(ctx, f, train, log, histories, lb.Test, opts)
 		if err != nil {
 			return nil, err
@@ -109,6 +115,10 @@ func evalFamily(ctx context.Context, f models.Family, train, log *datasets.Log, 
 	m, err := f.Fit(ctx, train, fo)
 	if err != nil {
 		return ModelScore{}, fmt.Errorf("evaluate: fit %s: %w", name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		// A family that does not watch ctx finished its fit anyway.
+		return ModelScore{}, err
 	}
 	score := ModelScore{Name: name, FitTime: time.Since(start)}
 	for _, h := range histories {

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"context"
 	"math"
 
 	"github.com/zpd-project/zpd/datasets"
@@ -46,37 +47,63 @@ func Replay(m models.Model, log *datasets.Log, history []int32) []models.Predict
 // OnlineLogLoss replays every learner of log through m and returns the
 // log-loss of success alone over all attempts (NaN for an empty log).
 func OnlineLogLoss(m models.Model, log *datasets.Log) float64 {
+	loss, _ := onlineLogLoss(context.Background(), m, log)
+	return loss
+}
+
+// onlineLogLoss is OnlineLogLoss stopping with ctx's error between
+// learners, so tuning on a big log answers a cancel promptly.
+func onlineLogLoss(ctx context.Context, m models.Model, log *datasets.Log) (float64, error) {
 	var y []bool
 	var p []float64
 	for _, h := range log.Histories() {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		for k, pr := range Replay(m, log, h) {
 			y = append(y, log.Independent[h[k]])
 			p = append(p, pr.Independent)
 		}
 	}
 	if len(y) == 0 {
-		return math.NaN()
+		return math.NaN(), nil
 	}
 	var sum float64
 	for i, v := range p {
 		sum += numeric.LogLoss(y[i], v)
 	}
-	return sum / float64(len(y))
+	return sum / float64(len(y)), nil
 }
 
 // Subset returns a new log holding, in log order, the attempts of the
 // learners for which keep returns true.
 func Subset(log *datasets.Log, keep func(learner string) bool) *datasets.Log {
+	out, _ := SubsetContext(context.Background(), log, keep)
+	return out
+}
+
+// cancelRows is how many rows a long loop handles between checks of its
+// context: a few milliseconds of work.
+const cancelRows = 1 << 14
+
+// SubsetContext is Subset stopping with ctx's error: copying a
+// million-row log takes seconds.
+func SubsetContext(ctx context.Context, log *datasets.Log, keep func(learner string) bool) (*datasets.Log, error) {
 	kept := make([]bool, log.Learners.Len())
 	for u, id := range log.Learners.IDs() {
 		kept[u] = keep(id)
 	}
 	out := datasets.NewLog(log.GroupNames...)
 	for i, u := range log.Learner {
+		if i%cancelRows == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		if kept[u] {
 			a := log.At(i)
 			out.Append(&a)
 		}
 	}
-	return out
+	return out, nil
 }

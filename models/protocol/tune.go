@@ -30,19 +30,30 @@ func SelectParam(ctx context.Context, train *datasets.Log, grid []float64, fallb
 	if len(grid) < 2 {
 		return Selection{Value: fallback}, nil
 	}
-	inner := Subset(train, func(id string) bool { return LearnerFold(id) != ValidationFold })
-	val := Subset(train, func(id string) bool { return LearnerFold(id) == ValidationFold })
+	inner, err := SubsetContext(ctx, train, func(id string) bool { return LearnerFold(id) != ValidationFold })
+	if err != nil {
+		return Selection{}, err
+	}
+	val, err := SubsetContext(ctx, train, func(id string) bool { return LearnerFold(id) == ValidationFold })
+	if err != nil {
+		return Selection{}, err
+	}
 	if inner.Len() == 0 || val.Len() == 0 {
 		return Selection{Value: fallback}, nil
 	}
 	sel := Selection{Value: grid[0], Scores: make([]float64, len(grid))}
 	best := math.Inf(1)
 	for i, v := range grid {
+		if err := ctx.Err(); err != nil {
+			return Selection{}, err
+		}
 		m, err := fit(ctx, inner, v)
 		if err != nil {
 			return Selection{}, fmt.Errorf("tune at %g: %w", v, err)
 		}
-		sel.Scores[i] = OnlineLogLoss(m, val)
+		if sel.Scores[i], err = onlineLogLoss(ctx, m, val); err != nil {
+			return Selection{}, err
+		}
 		if sel.Scores[i] < best {
 			best, sel.Value = sel.Scores[i], v
 		}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package datasets
+package parquetread
 
 import (
 	"syscall"
@@ -13,14 +13,14 @@ const madvHugepage = 14
 // hugePage is the size of a transparent huge page on amd64 and arm64.
 const hugePage = 2 << 20
 
-// hugeSlice returns an empty slice with capacity n for a column about to
+// HugeSlice returns an empty slice with capacity n for a column about to
 // be filled at once. When it spans a huge page it starts on a huge-page
 // boundary and is advised to use transparent huge pages (where THP is in
 // "madvise" mode): filling fresh memory otherwise takes a page fault
 // every 4 KiB, which on virtual machines costs more than decoding the
 // data. The skipped head of the allocation is never touched, so it costs
 // address space, not memory.
-func hugeSlice[T any](n int) []T {
+func HugeSlice[T any](n int) []T {
 	var zero T
 	elem := unsafe.Sizeof(zero)
 	if elem == 0 || uintptr(n)*elem < hugePage {

@@ -1,4 +1,4 @@
-package datasets
+package parquetread
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 
 // fileAllocator is the allocator readers give the Arrow and Parquet
 // libraries for one file. It refuses allocations larger than limit with a
-// panic, which recoverError turns into an error naming the file. It also
+// panic, which the caller's recover turns into an error naming the file. It also
 // recycles the buffers the libraries free: decoding a large file otherwise
 // allocates hundreds of megabytes of short-lived batch buffers, each first
 // touch of fresh memory costing a page fault and the garbage a GC cycle.
@@ -31,10 +31,10 @@ type fileAllocator struct {
 	kept  int              // bytes held in free
 }
 
-// newBoundedAllocator returns an allocator for reading a file of size
+// NewAllocator returns an allocator for reading a file of size
 // bytes: no single buffer may exceed 256 MiB plus 64 times the file size,
 // far above what a valid file's pages and batches need.
-func newBoundedAllocator(size int64) memory.Allocator {
+func NewAllocator(size int64) memory.Allocator {
 	limit := int64(256<<20) + 64*size
 	return &fileAllocator{limit: int(min(limit, 1<<40)), free: map[int][][]byte{}}
 }
@@ -116,10 +116,10 @@ func (a *fileAllocator) take(class int) []byte {
 // ipcMagic starts and ends an Arrow IPC file.
 var ipcMagic = []byte("ARROW1")
 
-// checkIPCFooter verifies that the vectors and strings of an IPC file's
+// CheckIPCFooter verifies that the vectors and strings of an IPC file's
 // footer (its schema and batch index) lie within the footer, so that the
 // IPC reader does not allocate from a corrupt length.
-func checkIPCFooter(f *os.File, size int64) (err error) {
+func CheckIPCFooter(f *os.File, size int64) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("corrupt footer: %v", r)

@@ -1,4 +1,4 @@
-package datasets
+package parquetread
 
 import (
 	"bytes"
@@ -7,14 +7,14 @@ import (
 	"io"
 )
 
-// CheckParquetFooter reads the footer of the Parquet file r (size bytes)
+// CheckFooter reads the footer of the Parquet file r (size bytes)
 // and checks, before arrow-go decodes it, the sizes the decoders allocate
 // by: every list in the footer must fit in the bytes left, and the
 // schema's child counts must describe a tree of the listed elements. A
 // root claiming 2^31-1 children otherwise ends the process in arrow-go's
 // schema conversion (fatal error: out of memory), which no recover
 // catches.
-func CheckParquetFooter(r io.ReaderAt, size int64) (err error) {
+func CheckFooter(r io.ReaderAt, size int64) (err error) {
 	const tail = 8 // footer length and "PAR1"
 	if size < 4+tail {
 		return fmt.Errorf("file too small (%d bytes)", size)

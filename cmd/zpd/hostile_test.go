@@ -30,6 +30,7 @@ func TestCommandsRefuseHostileLogs(t *testing.T) {
 			"eval":     {"eval", "--data", path},
 			"score":    {"score", "--progress=false", "--model", model, "--in", path, "--out", filepath.Join(out, "scores")},
 			"report":   {"report", "--model", model, "--data", path, "--out", filepath.Join(out, "report.html")},
+			"features": {"features", "--data", path, "--out", filepath.Join(out, "features")},
 		}
 		for cmd, args := range commands {
 			t.Run(name+"/"+cmd, func(t *testing.T) {

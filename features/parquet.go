@@ -94,8 +94,18 @@ func WriteParquet(ctx context.Context, log *datasets.Log, dir string, decay floa
 	}
 	sc := Schema(extra)
 	t := NewTable(log, decay, extra)
-	b := newRecordBuilder(sc, log)
-	defer b.release()
+	// One goroutine computes the features and builds each row group's
+	// record while this one encodes the previous: encoding is most of the
+	// cost, so the two overlap on two cores.
+	groups := make(chan group, 1)
+	stop := make(chan struct{})
+	go produce(t, sc, log, opts, groups, stop)
+	defer func() {
+		close(stop)
+		for g := range groups { // let the producer finish
+			g.rec.Release()
+		}
+	}()
 	var w Written
 	var part *partFile
 	abort := func(err error) (Written, error) {
@@ -107,32 +117,26 @@ func WriteParquet(ctx context.Context, log *datasets.Log, dir string, decay floa
 		}
 		return Written{}, err
 	}
-	var c Chunk
-	want := func() int {
-		if part == nil {
-			return min(opts.RowGroup, opts.RowsPerFile)
-		}
-		return min(opts.RowGroup, opts.RowsPerFile-int(part.rows))
-	}
-	for t.Next(&c, want()) {
+	for g := range groups {
 		if err := ctx.Err(); err != nil {
+			g.rec.Release()
 			return abort(err)
 		}
 		if part == nil {
 			var err error
 			if part, err = createPart(filepath.Join(dir, PartName(len(w.Files))), sc, opts.RowGroup); err != nil {
+				g.rec.Release()
 				return abort(err)
 			}
 		}
-		rec := b.build(&c)
-		err := part.w.Write(rec)
-		rec.Release()
+		err := part.w.Write(g.rec)
+		n := g.rec.NumRows()
+		g.rec.Release()
 		if err != nil {
 			return abort(fmt.Errorf("features: write %s: %w", part.file.Path(), err))
 		}
-		part.rows += int64(c.Len())
-		w.Rows += int64(c.Len())
-		if part.rows >= int64(opts.RowsPerFile) {
+		w.Rows += n
+		if g.last {
 			if err := part.commit(); err != nil {
 				return abort(err)
 			}
@@ -140,13 +144,13 @@ func WriteParquet(ctx context.Context, log *datasets.Log, dir string, decay floa
 			part = nil
 		}
 	}
-	if part != nil || len(w.Files) == 0 {
-		if part == nil { // an empty log still gets one (empty) file with the schema
-			var err error
-			if part, err = createPart(filepath.Join(dir, PartName(0)), sc, opts.RowGroup); err != nil {
-				return abort(err)
-			}
+	if part == nil && len(w.Files) == 0 { // an empty log still gets one (empty) file with the schema
+		var err error
+		if part, err = createPart(filepath.Join(dir, PartName(0)), sc, opts.RowGroup); err != nil {
+			return abort(err)
 		}
+	}
+	if part != nil {
 		if err := part.commit(); err != nil {
 			return abort(err)
 		}
@@ -159,6 +163,37 @@ func WriteParquet(ctx context.Context, log *datasets.Log, dir string, decay floa
 	}
 	removeStaleParts(dir, len(w.Files))
 	return w, nil
+}
+
+// group is one row group's record; last ends its part file.
+type group struct {
+	rec  arrow.RecordBatch
+	last bool
+}
+
+// produce sends the table's row groups, whole learners each, marking the
+// group that fills a part file, until the table ends or stop closes; it
+// closes groups.
+func produce(t *Table, sc *arrow.Schema, log *datasets.Log, opts WriteOptions, groups chan<- group, stop <-chan struct{}) {
+	defer close(groups)
+	b := newRecordBuilder(sc, log)
+	defer b.release()
+	var c Chunk
+	inFile := 0
+	for t.Next(&c, min(opts.RowGroup, opts.RowsPerFile-inFile)) {
+		inFile += c.Len()
+		last := inFile >= opts.RowsPerFile
+		if last {
+			inFile = 0
+		}
+		g := group{rec: b.build(&c), last: last}
+		select {
+		case groups <- g:
+		case <-stop:
+			g.rec.Release()
+			return
+		}
+	}
 }
 
 // removeStaleParts removes part files numbered from n on.
@@ -185,10 +220,11 @@ func createPart(path string, sc *arrow.Schema, rowGroup int) (*partFile, error) 
 		return nil, fmt.Errorf("features: %w", err)
 	}
 	props := parquet.NewWriterProperties(
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithCompressionLevel(1),
+		// Snappy: zstd's better ratio cost a third of the write time.
+		parquet.WithCompression(compress.Codecs.Snappy),
 		parquet.WithMaxRowGroupLength(int64(rowGroup)),
 		parquet.WithDataPageSize(64<<10),
+		parquet.WithStats(false),
 		// ids repeat (a learner's run, an item's attempts): dictionaries
 		// only for them; the counts compress well as they are.
 		parquet.WithDictionaryDefault(false),

@@ -251,3 +251,20 @@ func TestWriteParquetParts(t *testing.T) {
 		t.Errorf("files hold %d rows (%d distinct), log %d", len(seen), len(slices.Compact(seen)), log.Len())
 	}
 }
+
+func TestWriteParquetEmptyAndCancelled(t *testing.T) {
+	dir := t.TempDir()
+	w, err := WriteParquet(context.Background(), datasets.NewLog(), dir, 0.5, nil, WriteOptions{})
+	if err != nil || w.Rows != 0 || !slices.Equal(w.Files, []string{PartName(0)}) {
+		t.Errorf("empty log: %+v, %v; want one empty part", w, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir = t.TempDir()
+	if _, err := WriteParquet(ctx, randomLog(30, 4), dir, 0.5, nil, WriteOptions{RowsPerFile: 50, RowGroup: 10}); err == nil {
+		t.Error("a cancelled write succeeded")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a cancelled write left %d entries", len(entries))
+	}
+}

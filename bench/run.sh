@@ -25,6 +25,7 @@ run go test -run '^$' -bench 'Simulate|WriteDir/attempts=1M' -benchtime 3x ./dat
 big && run go test -run '^$' -bench 'WriteDir/attempts=10M' -benchtime 1x ./datasets/simulate/
 run go test -run '^$' -bench 'Fit/|Score' -benchtime 5x ./models/elasticity/
 big && run go test -run '^$' -bench 'Fit10M' -benchtime 1x ./models/elasticity/
+run go test -run '^$' -bench '1M' -benchtime 3x ./features/
 run go test -run '^$' -bench 'ScoreHandler|BatchHandler|ScoreLearner' ./serve/
 big && run go test -run '^$' -bench 'Score' -benchtime 1x ./batch/
 true

@@ -26,6 +26,7 @@ big && run go test -run '^$' -bench 'WriteDir/attempts=10M' -benchtime 1x ./data
 run go test -run '^$' -bench 'Fit/|Score' -benchtime 5x ./models/elasticity/
 big && run go test -run '^$' -bench 'Fit10M' -benchtime 1x ./models/elasticity/
 run go test -run '^$' -bench 'Epoch' -benchtime 3x ./models/dkt/
+run go test -run '^$' -bench '1M' -benchtime 3x ./features/
 run go test -run '^$' -bench 'ScoreHandler|BatchHandler|ScoreLearner' ./serve/
 big && run go test -run '^$' -bench 'Score' -benchtime 1x ./batch/
 true

@@ -5,6 +5,7 @@
 package pathway
 
 import (
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 
 	"github.com/zpd-project/zpd/models/elasticity"
@@ -119,12 +120,12 @@ func Recommend(dst []Recommendation, cands []elasticity.Readiness, opts Options)
 	if 2*len(cands) > len(buf) {
 		d = make([]float64, 0, 2*len(cands))
 	}
-	reachLogit, masteryLogit := logit(opts.Reach), logit(opts.Mastery)
+	reachLogit, masteryLogit := numeric.Logit(opts.Reach), numeric.Logit(opts.Mastery)
 	for i := range cands {
-		d = append(d, math.Abs(logit(cands[i].Supported.Value)-reachLogit))
+		d = append(d, math.Abs(numeric.Logit(cands[i].Supported.Value)-reachLogit))
 	}
 	for i := range cands {
-		d = append(d, math.Abs(logit(cands[i].Independent.Value)-masteryLogit))
+		d = append(d, math.Abs(numeric.Logit(cands[i].Independent.Value)-masteryLogit))
 	}
 	stretchD, checkD := d[:len(cands)], d[len(cands):]
 	var tbuf [64]bool
@@ -197,12 +198,4 @@ func nearest(cands []elasticity.Readiness, taken []bool, zone elasticity.Zone, d
 		}
 	}
 	return best
-}
-
-// logit maps a probability to logits, clamped so that 0 and 1 stay finite
-// and comparable.
-func logit(p float64) float64 {
-	const eps = 1e-12
-	p = math.Min(math.Max(p, eps), 1-eps)
-	return math.Log(p / (1 - p))
 }

@@ -1,6 +1,7 @@
 package pathway
 
 import (
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 	"slices"
 
@@ -72,7 +73,7 @@ func (l *podLearner) Next(dst []Recommendation, v *View) []Recommendation {
 	var tbuf [128]bool
 	taken := takenBuf(tbuf[:], len(cands))
 	cfg := v.Model.Params().Config
-	logitMastery, logitTarget := logitOf(cfg.Mastery), logitOf(l.cfg.Target)
+	logitMastery, logitTarget := numeric.Logit(cfg.Mastery), numeric.Logit(l.cfg.Target)
 	post := &v.Posterior
 	r := rng{v.Seed}
 	// The cadence of the recommendations returned, as if each were taken.
@@ -173,7 +174,7 @@ func check(cands []Candidate, taken []bool, logitMastery float64, skills []int32
 			if taken[c] || cands[c].Readiness.Zone != elasticity.Mastered || (onSkills && !sharesSkill(&cands[c], skills)) {
 				continue
 			}
-			if d := math.Abs(logitOf(cands[c].Readiness.Independent.Value) - logitMastery); best < 0 || d < bestD {
+			if d := math.Abs(numeric.Logit(cands[c].Readiness.Independent.Value) - logitMastery); best < 0 || d < bestD {
 				best, bestD = c, d
 			}
 		}
@@ -227,11 +228,4 @@ func sharesSkill(c *Candidate, skills []int32) bool {
 		}
 	}
 	return false
-}
-
-// logitOf maps a probability to logits, clamped so 0 and 1 stay finite.
-func logitOf(p float64) float64 {
-	const eps = 1e-12
-	p = math.Min(math.Max(p, eps), 1-eps)
-	return math.Log(p / (1 - p))
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -123,11 +124,11 @@ func newJointHessian(m *elasticity.Model, log *datasets.Log) (*jointHessian, err
 			for c, v := range s.x {
 				t.x[c] = float32(v)
 			}
-			p1 := sigmoid(theta + s.off)
+			p1 := numeric.Sigmoid(theta + s.off)
 			t.w = p1 * (1 - p1)
 			h.terms = append(h.terms, t)
 			if s.o != elasticity.IndependentSuccess { // stage 2 is observed
-				p2 := sigmoid(theta + eps + s.off + s.d)
+				p2 := numeric.Sigmoid(theta + eps + s.off + s.d)
 				t.stage2, t.w = true, p2*(1-p2)
 				h.terms = append(h.terms, t)
 			}
@@ -161,8 +162,7 @@ func (h *jointHessian) finish(p *elasticity.Params) {
 	blocks := h.learners + h.items
 	h.prior = make([][2][2]float64, blocks)
 	c := p.Cov
-	det := c[0][0]*c[1][1] - c[0][1]*c[1][0]
-	learnerPrec := [2][2]float64{{c[1][1] / det, -c[0][1] / det}, {-c[1][0] / det, c[0][0] / det}}
+	learnerPrec := numeric.Inverse2(c)
 	itemPrec := [2][2]float64{{1 / (p.ItemSD * p.ItemSD), 0}, {0, 1}}
 	if h.support {
 		itemPrec[1][1] = 1 / (p.SupportSD * p.SupportSD)

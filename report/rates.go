@@ -90,11 +90,3 @@ func learningRates(m *elasticity.Model, log *datasets.Log) ([]RateEstimate, stri
 		"with every learner's (θ, ε) and every item's difficulty and support effect integrated out (docs/report.md), "+
 		"holding skill-level means, per-skill rate deviations and the prior variances at their estimates.", log.Len())
 }
-
-func sigmoid(x float64) float64 {
-	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
-	}
-	e := math.Exp(x)
-	return e / (1 + e)
-}

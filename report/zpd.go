@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 
 	"gonum.org/v1/plot"
@@ -102,8 +103,8 @@ func zpdChart(m *elasticity.Model, ch Chosen, i int) (ZPDChart, error) {
 	}{{cfg.Mastery, "mastery"}, {cfg.Reach, "reach"}} {
 		p.Add(line(plotter.XYs{{X: lo, Y: th.y}, {X: hi, Y: th.y}}, grey, 0.8, vg.Points(2), vg.Points(3)))
 	}
-	alone := curve(lo, hi, func(b float64) float64 { return sigmoid(theta - b) }, colorN(0))
-	sup := curve(lo, hi, func(b float64) float64 { return sigmoid(theta + eps - b) }, colorN(1))
+	alone := curve(lo, hi, func(b float64) float64 { return numeric.Sigmoid(theta - b) }, colorN(0))
+	sup := curve(lo, hi, func(b float64) float64 { return numeric.Sigmoid(theta + eps - b) }, colorN(1))
 	p.Add(alone, sup)
 	p.Legend.Add("P(correct alone)", alone)
 	p.Legend.Add("P(correct with support)", sup)

@@ -14,6 +14,11 @@ import (
 // is most of the cost of a request with encoding/json. Strings without
 // escapes are returned as sub-slices of the input; escaped ones are
 // unescaped into arena. Errors are syntaxErrors with the byte offset.
+//
+// Hand-written because no JSON library in go.mod decodes without
+// allocating: encoding/json and gin's binding reflect and allocate per
+// value, and jsoniter/sonic (indirect, through gin) allocate strings and
+// maps; scoring one learner must stay allocation-free (BENCHMARKS.md).
 type lexer struct {
 	data  []byte
 	pos   int

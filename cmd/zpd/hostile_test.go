@@ -40,6 +40,7 @@ func TestCommandsRefuseHostileLogs(t *testing.T) {
 			outputs := map[string]string{
 				"train": filepath.Join(out, "model"), "score": filepath.Join(out, "scores"),
 				"report": filepath.Join(out, "report.html"), "import": filepath.Join(out, "log.parquet"),
+				"features": filepath.Join(out, "features"),
 			}
 			commands := map[string][]string{
 				"validate": {"validate", path},
@@ -47,6 +48,7 @@ func TestCommandsRefuseHostileLogs(t *testing.T) {
 				"eval":     {"eval", "--progress=false", "--data", path},
 				"score":    {"score", "--progress=false", "--model", model, "--in", path, "--out", outputs["score"]},
 				"report":   {"report", "--model", model, "--data", path, "--out", outputs["report"]},
+				"features": {"features", "--data", path, "--out", outputs["features"]},
 			}
 			how := "file"
 			if path == logDir {

@@ -50,6 +50,7 @@ func TestLongCommandsStopOnSignal(t *testing.T) {
 		"validate": {"validate", log},
 		"train":    {"train", "--progress=false", "--data", log, "--out", filepath.Join(dir, "model")},
 		"eval":     {"eval", "--data", log},
+		"features": {"features", "--data", log, "--out", filepath.Join(dir, "features")},
 		"score":    {"score", "--progress=false", "--memory-budget", "170MB", "--model", model, "--in", log, "--out", filepath.Join(dir, "scores")},
 	}
 	for name, args := range commands {

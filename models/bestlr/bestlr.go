@@ -11,6 +11,7 @@ package bestlr
 import (
 	"context"
 	"fmt"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 
 	"github.com/zpd-project/zpd/datasets"
@@ -77,7 +78,13 @@ func (f Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOpt
 	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) {
 		return f.fit(ctx, log, c)
 	}
-	c, err := protocol.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
+	var settings struct {
+		C *float64 `json:"c"` // fixes the hyperparameter instead of tuning it
+	}
+	if err := models.DecodeParams(opts.Params, &settings); err != nil {
+		return nil, fmt.Errorf("%s config: %w", f.Name(), err)
+	}
+	c, err := protocol.ChooseParam(ctx, train, settings.C, Grid, DefaultC, fitC)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name(), err)
 	}
@@ -207,10 +214,10 @@ type learner struct {
 // again.
 func (l *learner) Predict(a *datasets.Attempt) models.Prediction {
 	l.m.features(l.h, a, &l.r)
-	p := logistic.Sigmoid(l.m.w.Score(l.r.cols, l.r.vals))
+	p := numeric.Sigmoid(l.m.w.Score(l.r.cols, l.r.vals))
 	pr := models.Prediction{Independent: p, Supported: p}
 	if l.m.w2 != nil {
-		pr.Supported = logistic.Sigmoid(l.m.w2.Score(l.r.cols, l.r.vals))
+		pr.Supported = numeric.Sigmoid(l.m.w2.Score(l.r.cols, l.r.vals))
 	}
 	return pr
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/zpd-project/zpd/features"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 	"testing"
 
@@ -108,7 +109,7 @@ func measure(m *Model, c cohort, n int) calibration {
 	th, ep := c.identified()
 	s := NewScorer(m)
 	res := features.NewLogResolver(m.Index(), c.log)
-	lm, lr := logit(m.p.Config.Mastery), logit(m.p.Config.Reach)
+	lm, lr := numeric.Logit(m.p.Config.Mastery), numeric.Logit(m.p.Config.Reach)
 	var h History
 	var out calibration
 	est := [4][]float64{}

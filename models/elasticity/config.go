@@ -2,11 +2,9 @@ package elasticity
 
 import (
 	"fmt"
-	"math"
-	"sort"
-	"strconv"
 
 	"github.com/zpd-project/zpd/features"
+	"github.com/zpd-project/zpd/models"
 )
 
 // Config holds the elasticity family's settings: the fit's regularisation and
@@ -91,68 +89,15 @@ const (
 	PracticeLinear = features.Linear
 )
 
-// ParseConfig decodes FitOptions.Params over DefaultConfig. Unknown keys and
-// values of the wrong type are errors, so a typo in a config file is caught.
+// ParseConfig decodes FitOptions.Params over DefaultConfig
+// (models.DecodeParams). Unknown keys and values of the wrong type are
+// errors, so a typo in a config file is caught.
 func ParseConfig(params map[string]any) (Config, error) {
 	c := DefaultConfig()
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // deterministic first error
-	for _, k := range keys {
-		if err := c.set(k, params[k]); err != nil {
-			return c, fmt.Errorf("elasticity config %q: %w", k, err)
-		}
+	if err := models.DecodeParams(params, &c); err != nil {
+		return c, fmt.Errorf("elasticity config: %w", err)
 	}
 	return c, c.Validate()
-}
-
-func (c *Config) set(key string, v any) error {
-	var err error
-	switch key {
-	case "mastery":
-		c.Mastery, err = asFloat(v)
-	case "reach":
-		c.Reach, err = asFloat(v)
-	case "zone_credibility":
-		c.ZoneCredibility, err = asFloat(v)
-	case "learning":
-		c.Learning, err = asBool(v)
-	case "skill_learning":
-		c.SkillLearning, err = asBool(v)
-	case "item_support":
-		c.ItemSupport, err = asBool(v)
-	case "practice":
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("want a string, got %T", v)
-		}
-		c.Practice = s
-	case "recency":
-		c.Recency, err = asBool(v)
-	case "recency_decay":
-		c.RecencyDecay, err = asFloat(v)
-	case "max_iterations":
-		c.MaxIterations, err = asInt(v)
-	case "tolerance":
-		c.Tolerance, err = asFloat(v)
-	case "hyper_tolerance":
-		c.HyperTolerance, err = asFloat(v)
-	case "validation_fraction":
-		c.ValidationFraction, err = asFloat(v)
-	case "patience":
-		c.Patience, err = asInt(v)
-	case "threads":
-		c.Threads, err = asInt(v)
-	case "min_sd":
-		c.MinSD, err = asFloat(v)
-	case "newton_steps":
-		c.NewtonSteps, err = asInt(v)
-	default:
-		return fmt.Errorf("unknown key")
-	}
-	return err
 }
 
 // Validate reports settings outside their domain.
@@ -180,47 +125,4 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("elasticity config: min_sd, tolerance and hyper_tolerance must be > 0")
 	}
 	return nil
-}
-
-func asFloat(v any) (float64, error) {
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case int:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case string:
-		return strconv.ParseFloat(x, 64)
-	}
-	return math.NaN(), fmt.Errorf("want a number, got %T", v)
-}
-
-func asInt(v any) (int, error) {
-	switch x := v.(type) {
-	case int:
-		return x, nil
-	case int64:
-		return int(x), nil
-	case float64:
-		if x != math.Trunc(x) {
-			return 0, fmt.Errorf("want an integer, got %v", x)
-		}
-		return int(x), nil
-	case string:
-		return strconv.Atoi(x)
-	}
-	return 0, fmt.Errorf("want an integer, got %T", v)
-}
-
-func asBool(v any) (bool, error) {
-	switch x := v.(type) {
-	case bool:
-		return x, nil
-	case string:
-		return strconv.ParseBool(x)
-	}
-	return false, fmt.Errorf("want a boolean, got %T", v)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"hash/fnv"
 	"math"
 	"runtime"
@@ -145,8 +146,8 @@ func newFitter(d *design, cfg Config, threads int) *fitter {
 		}
 	}
 	lay := obj.lay
-	f.x[lay.mean] = logit((s1 + 0.5) / (n1 + 1))
-	f.x[lay.mean+1] = logit((s2+0.5)/(n2+1)) - f.x[lay.mean]
+	f.x[lay.mean] = numeric.Logit((s1 + 0.5) / (n1 + 1))
+	f.x[lay.mean+1] = numeric.Logit((s2+0.5)/(n2+1)) - f.x[lay.mean]
 	for u := 0; u < d.learners(); u++ {
 		f.x[2*u], f.x[2*u+1] = f.x[lay.mean], f.x[lay.mean+1]
 	}
@@ -352,7 +353,7 @@ func (f *fitter) updateHyper() {
 	for u := 0; u < nU; u++ {
 		c := o.ucurv[u]
 		a := [2][2]float64{{c[0] + h.prec[0][0], c[1] + h.prec[0][1]}, {c[1] + h.prec[1][0], c[2] + h.prec[1][1]}}
-		inv := inverse2(a)
+		inv := numeric.Inverse2(a)
 		k := skewShift(c, o.uskew[u], h.prec)
 		e0, e1 := x[2*u]+k[0]-mu[0], x[2*u+1]+k[1]-mu[1]
 		s[0][0] += e0*e0 + inv[0][0]
@@ -370,7 +371,7 @@ func (f *fitter) updateHyper() {
 			cov[0][1] = math.Copysign(lim, cov[0][1])
 		}
 		cov[1][0] = cov[0][1]
-		h.cov, h.prec = cov, inverse2(cov)
+		h.cov, h.prec = cov, numeric.Inverse2(cov)
 	}
 
 	// items around their skill means
@@ -438,11 +439,6 @@ func relax(old, em, floor float64) float64 {
 
 // maxCorr bounds the prior correlation of θ and ε away from ±1.
 const maxCorr = 0.98
-
-func inverse2(a [2][2]float64) [2][2]float64 {
-	det := a[0][0]*a[1][1] - a[0][1]*a[1][0]
-	return [2][2]float64{{a[1][1] / det, -a[0][1] / det}, {-a[1][0] / det, a[0][0] / det}}
-}
 
 // params freezes the current population parameters into a Params.
 func (f *fitter) params(log *datasets.Log) *Params {
@@ -516,9 +512,9 @@ func (v *validator) loss(p *Params) (float64, error) {
 			sc.Score(&h)
 			skills = res.Skills(skills[:0], int(r))
 			rd := sc.Readiness(res.Item(int(r)), skills)
-			ll += logLoss(v.log.Independent[r], rd.Independent.Value)
+			ll += numeric.LogLoss(v.log.Independent[r], rd.Independent.Value)
 			if !v.log.Independent[r] {
-				ll += logLoss(v.log.Supported[r], rd.Supported.Value)
+				ll += numeric.LogLoss(v.log.Supported[r], rd.Supported.Value)
 			}
 			n++
 			res.Append(&h, int(r))
@@ -528,12 +524,4 @@ func (v *validator) loss(p *Params) (float64, error) {
 		return 0, nil
 	}
 	return ll / float64(n), nil
-}
-
-func logLoss(y bool, p float64) float64 {
-	p = math.Min(math.Max(p, 1e-15), 1-1e-15)
-	if y {
-		return -math.Log(p)
-	}
-	return -math.Log(1 - p)
 }

@@ -1,6 +1,7 @@
 package elasticity
 
 import (
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -25,7 +26,7 @@ func smallProblem(t *testing.T) (*objective, []float64) {
 	o := newObjective(d, cfg, 2)
 	o.hyp = hyper{varB: 0.7, varD: 0.4, varBeta: 1.3, varDelt: 0.6, varRate: [nFeatures]float64{0.02, 0.05, 0.1, 0.03, 0.04, 0.06}}
 	o.hyp.cov = [2][2]float64{{1.1, 0.3}, {0.3, 0.5}}
-	o.hyp.prec = inverse2(o.hyp.cov)
+	o.hyp.prec = numeric.Inverse2(o.hyp.cov)
 	rng := rand.New(rand.NewPCG(3, 4))
 	x := make([]float64, o.lay.n)
 	for i := range x {

@@ -3,6 +3,14 @@ package elasticity
 // memory is the limited-memory BFGS approximation of the inverse Hessian:
 // the last few steps s and gradient changes y, applied by the two-loop
 // recursion on top of a diagonal preconditioner.
+//
+// Hand-written rather than gonum's optimize.LBFGS (used by the baselines,
+// models/logistic) because the fit needs what that API does not give: a
+// per-coordinate preconditioner (the learners' and items' curvatures differ
+// by orders of magnitude; without it the fit takes several times the
+// iterations), empirical-Bayes updates of the prior variances between
+// iterations, and a validation check that may stop and keep an earlier
+// iterate.
 type memory struct {
 	size  int
 	s, y  [][]float64

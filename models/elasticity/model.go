@@ -14,6 +14,7 @@ package elasticity
 
 import (
 	"context"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 
 	"github.com/zpd-project/zpd/datasets"
@@ -73,13 +74,11 @@ func NewModel(p *Params) (*Model, error) {
 	m := &Model{
 		p:            p,
 		ix:           features.NewIndex(p.Items, p.Skills, p.ItemSkillStart, p.ItemSkills),
-		logitMastery: logit(p.Config.Mastery),
-		logitReach:   logit(p.Config.Reach),
+		logitMastery: numeric.Logit(p.Config.Mastery),
+		logitReach:   numeric.Logit(p.Config.Reach),
 		scale:        features.NewScale(p.Config.Practice, p.Config.Recency),
 	}
-	c := p.Cov
-	det := c[0][0]*c[1][1] - c[0][1]*c[1][0]
-	m.prec = [2][2]float64{{c[1][1] / det, -c[0][1] / det}, {-c[1][0] / det, c[0][0] / det}}
+	m.prec = numeric.Inverse2(p.Cov)
 	return m, nil
 }
 
@@ -116,14 +115,12 @@ func (m *Model) WithThresholds(mastery, reach float64) (*Model, error) {
 	}
 	c := *m
 	c.p = &p
-	c.logitMastery, c.logitReach = logit(mastery), logit(reach)
+	c.logitMastery, c.logitReach = numeric.Logit(mastery), numeric.Logit(reach)
 	return &c, nil
 }
 
 // ItemSkills returns the skills the model associates with item j.
 func (m *Model) ItemSkills(j int32) []int32 { return m.ix.ItemSkills(j) }
-
-func logit(p float64) float64 { return math.Log(p / (1 - p)) }
 
 // sigmoid is the logistic function, stable for large |x|.
 func sigmoid(x float64) float64 {
@@ -146,7 +143,9 @@ const (
 // as fast as math.Exp: x = k·ln2 + r with |r| ≤ ln2/2, e^r by its degree-12
 // Taylor polynomial (Estrin's scheme, truncation < 2e-16), times 2^k by
 // adding k to the exponent bits. The fit and the scorer spend most of their
-// time here.
+// time here, which is why it is not math.Exp (general range, special
+// cases, slower) nor a library: none in go.mod offers a faster exp.
+// TestExpNegAccuracy holds it to math.Exp.
 func expNeg(x float64) float64 {
 	if x < -700 { // e^x < 1e-304: treat as 0 (never a subnormal exponent)
 		return 0

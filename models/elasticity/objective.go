@@ -1,6 +1,7 @@
 package elasticity
 
 import (
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 	"sync"
 )
@@ -341,7 +342,7 @@ func (o *objective) updateKappa() {
 // modes the fit puts μ_ε a few hundredths of a logit low (docs/models.md).
 func skewShift(h [3]float64, c [2]float64, prec [2][2]float64) [2]float64 {
 	a := [2][2]float64{{h[0] + prec[0][0], h[1] + prec[0][1]}, {h[1] + prec[1][0], h[2] + prec[1][1]}}
-	s := inverse2(a)
+	s := numeric.Inverse2(a)
 	v0 := c[0]*s[0][0] + c[1]*(s[0][0]+2*s[0][1]+s[1][1])
 	v1 := c[1] * (s[0][0] + 2*s[0][1] + s[1][1])
 	return [2]float64{-0.5 * (s[0][0]*v0 + s[0][1]*v1), -0.5 * (s[1][0]*v0 + s[1][1]*v1)}

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/zpd-project/zpd/features"
+	"github.com/zpd-project/zpd/internal/numeric"
 )
 
 // Estimate is a posterior quantity: its value (posterior mode, or predictive
@@ -326,8 +327,8 @@ func readiness(post *Posterior, b, d, extra1, extra2 float64, z ZoneRule) Readin
 		Difficulty:  b,
 		Independent: Estimate{p1, p1 * (1 - p1) * math.Sqrt(v1)},
 		Supported:   Estimate{p2, p2 * (1 - p2) * math.Sqrt(v2)},
-		PMastered:   above(eta1, logit(z.Mastery), v1),
-		PReach:      above(eta2, logit(z.Reach), v2),
+		PMastered:   above(eta1, numeric.Logit(z.Mastery), v1),
+		PReach:      above(eta2, numeric.Logit(z.Reach), v2),
 		Zone:        Proximal,
 	}
 	switch {

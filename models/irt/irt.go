@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 
 	"github.com/zpd-project/zpd/datasets"
@@ -52,7 +53,13 @@ func (Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptio
 		return nil, errors.New("irt1pl: empty training log")
 	}
 	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) { return fit(ctx, log, c) }
-	c, err := protocol.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
+	var settings struct {
+		C *float64 `json:"c"` // fixes the hyperparameter instead of tuning it
+	}
+	if err := models.DecodeParams(opts.Params, &settings); err != nil {
+		return nil, fmt.Errorf("%s config: %w", Name, err)
+	}
+	c, err := protocol.ChooseParam(ctx, train, settings.C, Grid, DefaultC, fitC)
 	if err != nil {
 		return nil, fmt.Errorf("irt1pl: %w", err)
 	}
@@ -184,7 +191,7 @@ type Learner struct {
 
 // Predict returns sigmoid(theta - b) for both outputs.
 func (l *Learner) Predict(a *datasets.Attempt) models.Prediction {
-	p := logistic.Sigmoid(l.Theta - l.m.ItemDifficulty(a))
+	p := numeric.Sigmoid(l.Theta - l.m.ItemDifficulty(a))
 	return models.Prediction{Independent: p, Supported: p}
 }
 
@@ -198,7 +205,7 @@ func (l *Learner) Observe(a *datasets.Attempt) {
 		g := -(l.Theta - l.m.Mu) * prec
 		h := prec
 		for k, b := range l.b {
-			p := logistic.Sigmoid(l.Theta - b)
+			p := numeric.Sigmoid(l.Theta - b)
 			if l.y[k] {
 				g++
 			}

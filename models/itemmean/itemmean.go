@@ -41,7 +41,13 @@ func (Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptio
 		return nil, errors.New("itemmean: empty training log")
 	}
 	fitM := func(_ context.Context, log *datasets.Log, m float64) (models.Model, error) { return count(log, m), nil }
-	m, err := protocol.ChooseParam(ctx, train, opts.Params, "m", Grid, DefaultPseudoCount, fitM)
+	var settings struct {
+		M *float64 `json:"m"` // fixes the hyperparameter instead of tuning it
+	}
+	if err := models.DecodeParams(opts.Params, &settings); err != nil {
+		return nil, fmt.Errorf("itemmean config: %w", err)
+	}
+	m, err := protocol.ChooseParam(ctx, train, settings.M, Grid, DefaultPseudoCount, fitM)
 	if err != nil {
 		return nil, fmt.Errorf("itemmean: %w", err)
 	}

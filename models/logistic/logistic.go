@@ -69,15 +69,6 @@ func (w *Weights) Score(cols []int32, vals []float64) float64 {
 	return z
 }
 
-// Sigmoid is the logistic function, computed without overflow.
-func Sigmoid(z float64) float64 {
-	if z >= 0 {
-		return 1 / (1 + math.Exp(-z))
-	}
-	e := math.Exp(z)
-	return e / (1 + e)
-}
-
 // Fit minimises the regularised log-loss of labels y on design x with inverse
 // regularisation strength c (> 0).
 func Fit(ctx context.Context, x *Design, y []bool, c float64, opts Options) (*Weights, error) {

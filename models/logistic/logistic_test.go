@@ -2,6 +2,7 @@ package logistic
 
 import (
 	"context"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -78,7 +79,7 @@ func TestFitStationary(t *testing.T) {
 			}
 		}
 		d.AddRow(cs, vs)
-		y[i] = rng.Float64() < Sigmoid(z)
+		y[i] = rng.Float64() < numeric.Sigmoid(z)
 	}
 	const c, tol = 0.5, 1e-9
 	w, err := Fit(context.Background(), d, y, c, Options{GradTol: tol})
@@ -89,7 +90,7 @@ func TestFitStationary(t *testing.T) {
 	var gb float64
 	for i := 0; i < rows; i++ {
 		cs, vs := d.Col[d.Start[i]:d.Start[i+1]], d.Val[d.Start[i]:d.Start[i+1]]
-		r := Sigmoid(w.Score(cs, vs))
+		r := numeric.Sigmoid(w.Score(cs, vs))
 		if y[i] {
 			r--
 		}
@@ -151,8 +152,8 @@ func TestFitRejectsBadInput(t *testing.T) {
 
 func TestSigmoidExtremes(t *testing.T) {
 	for _, tc := range []struct{ z, want float64 }{{0, 0.5}, {800, 1}, {-800, 0}, {math.Log(3), 0.75}} {
-		if got := Sigmoid(tc.z); math.Abs(got-tc.want) > 1e-15 || math.IsNaN(got) {
-			t.Errorf("Sigmoid(%g) = %g, want %g", tc.z, got, tc.want)
+		if got := numeric.Sigmoid(tc.z); math.Abs(got-tc.want) > 1e-15 || math.IsNaN(got) {
+			t.Errorf("numeric.Sigmoid(%g) = %g, want %g", tc.z, got, tc.want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zpd-project/zpd/internal/numeric"
 
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/features"
@@ -60,7 +61,13 @@ func (Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptio
 		return nil, errors.New("pfa: empty training log")
 	}
 	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) { return fit(ctx, log, c) }
-	c, err := protocol.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
+	var settings struct {
+		C *float64 `json:"c"` // fixes the hyperparameter instead of tuning it
+	}
+	if err := models.DecodeParams(opts.Params, &settings); err != nil {
+		return nil, fmt.Errorf("pfa config: %w", err)
+	}
+	c, err := protocol.ChooseParam(ctx, train, settings.C, Grid, DefaultC, fitC)
 	if err != nil {
 		return nil, fmt.Errorf("pfa: %w", err)
 	}
@@ -133,7 +140,7 @@ func (l *learner) Predict(a *datasets.Attempt) models.Prediction {
 		n := l.counts.Skills[s]
 		z += w.Easiness + w.Success*n.Successes() + w.Failure*n.Failures()
 	}
-	p := logistic.Sigmoid(z)
+	p := numeric.Sigmoid(z)
 	return models.Prediction{Independent: p, Supported: p}
 }
 

@@ -61,35 +61,11 @@ func SelectParam(ctx context.Context, train *datasets.Log, grid []float64, fallb
 	return sel, nil
 }
 
-// FloatParam reads a numeric family setting from FitOptions.Params. It
-// reports ok == false when key is absent, and an error when the value is
-// not a number.
-func FloatParam(params map[string]any, key string) (v float64, ok bool, err error) {
-	raw, ok := params[key]
-	if !ok {
-		return 0, false, nil
-	}
-	switch x := raw.(type) {
-	case float64:
-		return x, true, nil
-	case float32:
-		return float64(x), true, nil
-	case int:
-		return float64(x), true, nil
-	case int64:
-		return float64(x), true, nil
-	case int32:
-		return float64(x), true, nil
-	}
-	return 0, false, fmt.Errorf("param %q: want a number, got %T", key, raw)
-}
-
-// ChooseParam returns the hyperparameter params[key] when the caller fixed
-// it, and otherwise the value SelectParam picks from grid.
-func ChooseParam(ctx context.Context, train *datasets.Log, params map[string]any, key string, grid []float64, fallback float64, fit FitFunc) (float64, error) {
-	v, ok, err := FloatParam(params, key)
-	if err != nil || ok {
-		return v, err
+// ChooseParam returns the hyperparameter fixed when the caller fixed it
+// (non-nil), and otherwise the value SelectParam picks from grid.
+func ChooseParam(ctx context.Context, train *datasets.Log, fixed *float64, grid []float64, fallback float64, fit FitFunc) (float64, error) {
+	if fixed != nil {
+		return *fixed, nil
 	}
 	sel, err := SelectParam(ctx, train, grid, fallback, fit)
 	return sel.Value, err

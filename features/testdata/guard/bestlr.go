@@ -1,179 +1,15 @@
-// Package bestlr is the Best-LR baseline of Gervet et al. (2020), "When is
-// deep learning the best approach to knowledge tracing?": a logistic
-// regression on item and skill indicators plus log-counts of the learner's
-// earlier attempts and successes on the item, on each skill, and in total.
-// The +support variant adds the learner's earlier use of hints.
-package bestlr
+// Package guard holds, for TestGuardCatchesCounters, the practice counters
+// zpd had before package features, cut from their files at commit defbca5.
+package guard
 
-import (
-	"context"
-	"fmt"
-	"math"
+import "github.com/zpd-project/zpd/datasets"
 
-	"github.com/zpd-project/zpd/datasets"
-	"github.com/zpd-project/zpd/models"
-	"github.com/zpd-project/zpd/models/evaluate"
-	"github.com/zpd-project/zpd/models/logistic"
-)
-
-// Family names.
-const (
-	Name        = "bestlr"
-	NameSupport = "bestlr+support"
-)
-
-// Grid holds the inverse L2 strengths C tried when tuning.
-var Grid = []float64{0.03, 0.1, 0.3, 1, 3}
-
-// DefaultC is used when the training log is too small to tune.
-const DefaultC = 0.3
-
-// Dense history features, in column order after the item and skill blocks.
-const (
-	featItemAttempts  = iota // log(1 + earlier attempts at this item)
-	featItemSuccesses        // log(1 + earlier successes alone at this item)
-	featAttempts             // log(1 + earlier attempts)
-	featSuccesses            // log(1 + earlier successes alone)
-	featHints                // +support: log(1 + hints taken earlier)
-	featHintFraction         // +support: share of earlier attempts with a hint taken
-)
-
-// Family fits Best-LR models; with Support it is "bestlr+support".
-// FitOptions.Params key "c" fixes C; otherwise it is tuned on the training
-// learners.
-type Family struct{ Support bool }
-
-// Name returns "bestlr" or "bestlr+support".
-func (f Family) Name() string {
-	if f.Support {
-		return NameSupport
-	}
-	return Name
-}
-
-func (f Family) numDense() int {
-	if f.Support {
-		return 6
-	}
-	return 4
-}
-
-// Fit replays every training learner to build the features and fits the
-// weights by L2-penalised logistic regression.
-func (f Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptions) (models.Model, error) {
-	if train.Len() == 0 {
-		return nil, fmt.Errorf("%s: empty training log", f.Name())
-	}
-	fitC := func(ctx context.Context, log *datasets.Log, c float64) (models.Model, error) {
-		return f.fit(ctx, log, c)
-	}
-	c, err := evaluate.ChooseParam(ctx, train, opts.Params, "c", Grid, DefaultC, fitC)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.Name(), err)
-	}
-	m, err := f.fit(ctx, train, c)
-	if err == nil && opts.Progress != nil {
-		opts.Progress(1)
-	}
-	return m, err
-}
-
-func (f Family) fit(ctx context.Context, log *datasets.Log, c float64) (*Model, error) {
-	if !(c > 0) {
-		return nil, fmt.Errorf("%s: C must be > 0, got %g", f.Name(), c)
-	}
-	m := &Model{family: f, c: c, itemCol: map[string]int32{}, skillCol: map[string]int32{}}
-	for j, id := range log.Items.IDs() {
-		m.itemCol[id] = int32(j)
-	}
-	for k, id := range log.SkillIDs.IDs() {
-		m.skillCol[id] = int32(k)
-	}
-	x := logistic.NewDesign(m.numCols())
-	y := make([]bool, 0, log.Len())
-	var r row
-	for _, h := range log.Histories() {
-		st := newHistory()
-		for _, i := range h {
-			a := log.At(int(i))
-			b := evaluate.Blind(&a)
-			m.features(st, &b, &r)
-			x.AddRow(r.cols, r.vals)
-			y = append(y, a.Independent)
-			st.observe(&a)
-		}
-	}
-	w, err := logistic.Fit(ctx, x, y, c, logistic.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", f.Name(), err)
-	}
-	m.w = *w
-	return m, nil
-}
-
-// Model is a fitted Best-LR model. Columns: items, then per skill an
-// indicator, log(1+earlier attempts) and log(1+earlier successes) blocks,
-// then the dense history features.
-type Model struct {
-	family   Family
-	c        float64
-	itemCol  map[string]int32
-	skillCol map[string]int32
-	w        logistic.Weights
-}
-
-func (m *Model) numCols() int {
-	return len(m.itemCol) + 3*len(m.skillCol) + m.family.numDense()
-}
-
-// row is a reusable sparse feature row.
-type row struct {
-	cols []int32
-	vals []float64
-}
-
-// features writes the feature row of attempt a given the learner's earlier
-// attempts st. Items and skills unseen in training contribute nothing.
-func (m *Model) features(st *history, a *datasets.Attempt, r *row) {
-	r.cols, r.vals = r.cols[:0], r.vals[:0]
-	ni, nk := int32(len(m.itemCol)), int32(len(m.skillCol))
-	if j, ok := m.itemCol[a.Item]; ok {
-		r.cols, r.vals = append(r.cols, j), append(r.vals, 1)
-	}
-	for _, s := range uniq(a.Skills) {
-		k, ok := m.skillCol[s]
-		if !ok {
-			continue
-		}
-		n := st.skill[s]
-		r.cols = append(r.cols, ni+k, ni+nk+k, ni+2*nk+k)
-		r.vals = append(r.vals, 1, math.Log1p(n[0]), math.Log1p(n[1]))
-	}
-	base := ni + 3*nk
-	it := st.item[a.Item]
-	dense := []float64{math.Log1p(it[0]), math.Log1p(it[1]), math.Log1p(st.attempts), math.Log1p(st.successes)}
-	if m.family.Support {
-		frac := 0.0
-		if st.attempts > 0 {
-			frac = st.hinted / st.attempts
-		}
-		dense = append(dense, math.Log1p(st.hints), frac)
-	}
-	for d, v := range dense {
-		r.cols, r.vals = append(r.cols, base+int32(d)), append(r.vals, v)
-	}
-}
-
-// history is what Best-LR remembers of a learner's earlier attempts.
+// From models/bestlr/bestlr.go.
 type history struct {
 	attempts, successes float64
-	hints               float64 // hints taken in total
-	hinted              float64 // attempts with at least one hint taken
+	hints               float64
+	hinted              float64
 	item, skill         map[string][2]float64
-}
-
-func newHistory() *history {
-	return &history{item: map[string][2]float64{}, skill: map[string][2]float64{}}
 }
 
 func (h *history) observe(a *datasets.Attempt) {
@@ -189,45 +25,8 @@ func (h *history) observe(a *datasets.Attempt) {
 	}
 	it := h.item[a.Item]
 	h.item[a.Item] = [2]float64{it[0] + 1, it[1] + y}
-	for _, s := range uniq(a.Skills) {
+	for _, s := range a.Skills {
 		n := h.skill[s]
 		h.skill[s] = [2]float64{n[0] + 1, n[1] + y}
 	}
 }
-
-// uniq returns the distinct skills of s in first-seen order.
-func uniq(s []string) []string {
-	out := make([]string, 0, len(s))
-	for i, v := range s {
-		dup := false
-		for _, w := range s[:i] {
-			dup = dup || w == v
-		}
-		if !dup {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// Family returns "bestlr" or "bestlr+support".
-func (m *Model) Family() string { return m.family.Name() }
-
-// NewLearner starts a learner with no earlier attempts.
-func (m *Model) NewLearner() models.Learner { return &learner{m: m, h: newHistory()} }
-
-type learner struct {
-	m *Model
-	h *history
-	r row
-}
-
-// Predict returns P(success alone) for both outputs.
-func (l *learner) Predict(a *datasets.Attempt) models.Prediction {
-	l.m.features(l.h, a, &l.r)
-	p := logistic.Sigmoid(l.m.w.Score(l.r.cols, l.r.vals))
-	return models.Prediction{Independent: p, Supported: p}
-}
-
-// Observe adds a to the learner's history.
-func (l *learner) Observe(a *datasets.Attempt) { l.h.observe(a) }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"math"
 
 	"github.com/zpd-project/zpd/models/evaluate"
@@ -20,17 +21,30 @@ type Difference struct {
 	Baseline string `json:"baseline"`
 	// Value, Low and High: model minus baseline. For AUC, above 0 favours
 	// the model; for log-loss and ECE, below 0 does. NaN is null in JSON.
-	Value     float64 `json:"-"`
-	Low       float64 `json:"-"`
-	High      float64 `json:"-"`
+	Value     float64 `json:"value"`
+	Low       float64 `json:"low"`
+	High      float64 `json:"high"`
 	Resamples int     `json:"resamples"`
 	// Better is true when the whole interval favours the model, false when
 	// it favours the baseline, and null when it spans 0.
 	Better *bool `json:"better"`
-	// Values for JSON (nil when NaN).
-	ValueJSON *float64 `json:"value"`
-	LowJSON   *float64 `json:"low"`
-	HighJSON  *float64 `json:"high"`
+}
+
+// MarshalJSON writes d with NaN and ±Inf as null, which JSON cannot carry.
+func (d Difference) MarshalJSON() ([]byte, error) {
+	type plain Difference
+	num := func(v float64) *float64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return &v
+	}
+	return json.Marshal(struct {
+		plain
+		Value *float64 `json:"value"`
+		Low   *float64 `json:"low"`
+		High  *float64 `json:"high"`
+	}{plain(d), num(d.Value), num(d.Low), num(d.High)})
 }
 
 // metric is one protocol metric: its name, how it is computed on a ranked
@@ -97,14 +111,8 @@ func bestOther(lb *evaluate.Leaderboard, mi int, mt metric) int {
 }
 
 func newDifference(mt metric, model, baseline string, iv Interval) Difference {
-	num := func(v float64) *float64 {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil
-		}
-		return &v
-	}
 	d := Difference{Metric: mt.name, Model: model, Baseline: baseline, Value: iv.Value, Low: iv.Low, High: iv.High,
-		Resamples: iv.Resamples, ValueJSON: num(iv.Value), LowJSON: num(iv.Low), HighJSON: num(iv.High)}
+		Resamples: iv.Resamples}
 	sign := 1.0
 	if !mt.higher {
 		sign = -1

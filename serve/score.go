@@ -24,6 +24,9 @@ func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticit
 	for i := lr.AttemptStart; i < lr.AttemptStart+lr.AttemptN; i++ {
 		a := &req.Attempts[i]
 		features.AddAttempt(h, ix, a.Item, req.SkillIDs[a.SkillStart:a.SkillEnd], features.OutcomeOf(a.Independent, a.Supported))
+		if a.HintsUsed > 0 {
+			h.MarkHinted()
+		}
 		if h.Steps[h.Len()-1].Item == features.NoItem {
 			w.unknown = append(w.unknown, a.Item)
 		}

@@ -131,14 +131,23 @@ func newFitter(d *design, cfg Config, threads int) *fitter {
 		varD:    1,
 		varBeta: 1, varDelt: 1,
 		varRate: [nFeatures]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01},
+		varPhi:  1, varF: 1, varZeta: 1,
 	}
-	// start the population means at the observed success rates
-	var n1, s1, n2, s2 float64
-	for _, o := range d.out {
+	// start the population means at the observed success rates of each
+	// stage
+	var n1, s1, n2, s2, nF, sF float64
+	for r, o := range d.out {
 		n1++
 		if o == IndependentSuccess {
 			s1++
 			continue
+		}
+		if obj.lay.feedback() {
+			nF++
+			if d.feedbackSuccess(int32(r)) {
+				sF++
+				continue
+			}
 		}
 		n2++
 		if o == SupportedSuccess {
@@ -150,6 +159,12 @@ func newFitter(d *design, cfg Config, threads int) *fitter {
 	f.x[lay.mean+1] = numeric.Logit((s2+0.5)/(n2+1)) - f.x[lay.mean]
 	for u := 0; u < d.learners(); u++ {
 		f.x[2*u], f.x[2*u+1] = f.x[lay.mean], f.x[lay.mean+1]
+	}
+	if lay.feedback() {
+		f.x[lay.fMean] = numeric.Logit((sF+0.5)/(nF+1)) - f.x[lay.mean]
+		for u := 0; u < d.learners(); u++ {
+			f.x[lay.phi+u] = f.x[lay.fMean]
+		}
 	}
 	return f
 }
@@ -246,7 +261,12 @@ func (f *fitter) run(ctx context.Context, check func() (bool, error)) error {
 // hyper returns the current population parameters.
 func (f *fitter) hyper() Hyper {
 	lay := f.obj.lay
-	return hyperOf(&f.obj.hyp, [2]float64{f.x[lay.mean], f.x[lay.mean+1]})
+	h := hyperOf(&f.obj.hyp, [2]float64{f.x[lay.mean], f.x[lay.mean+1]})
+	if lay.feedback() {
+		h.Feedback = &FeedbackHyper{Mean: f.x[lay.fMean], SD: math.Sqrt(f.obj.hyp.varPhi),
+			ItemSD: math.Sqrt(f.obj.hyp.varF), SkillSD: math.Sqrt(f.obj.hyp.varZeta)}
+	}
+	return h
 }
 
 // trace records the iteration just taken; value is the objective at the
@@ -349,16 +369,30 @@ func (f *fitter) updateHyper() {
 
 	mu := [2]float64{x[lay.mean], x[lay.mean+1]}
 	var s [2][2]float64
+	var sPhi float64
 	nU := d.learners()
 	for u := 0; u < nU; u++ {
-		c := o.ucurv[u]
-		a := [2][2]float64{{c[0] + h.prec[0][0], c[1] + h.prec[0][1]}, {c[1] + h.prec[1][0], c[2] + h.prec[1][1]}}
-		inv := numeric.Inverse2(a)
-		k := skewShift(c, o.uskew[u], h.prec)
+		var inv [2][2]float64
+		var k [2]float64
+		if lay.feedback() {
+			cov3, k3 := o.laplace3(u)
+			inv = [2][2]float64{{cov3[0][0], cov3[0][1]}, {cov3[1][0], cov3[1][1]}}
+			k = [2]float64{k3[0], k3[1]}
+			e := x[lay.phi+u] + k3[2] - x[lay.fMean]
+			sPhi += e*e + cov3[2][2]
+		} else {
+			c := o.ucurv[u]
+			a := [2][2]float64{{c[0] + h.prec[0][0], c[1] + h.prec[0][1]}, {c[1] + h.prec[1][0], c[2] + h.prec[1][1]}}
+			inv = numeric.Inverse2(a)
+			k = skewShift(c, o.uskew[u], h.prec)
+		}
 		e0, e1 := x[2*u]+k[0]-mu[0], x[2*u+1]+k[1]-mu[1]
 		s[0][0] += e0*e0 + inv[0][0]
 		s[0][1] += e0*e1 + inv[0][1]
 		s[1][1] += e1*e1 + inv[1][1]
+	}
+	if lay.feedback() && nU > 0 {
+		h.varPhi = relax(old.varPhi, sPhi/float64(nU), minVar)
 	}
 	if nU > 0 {
 		n := float64(nU)
@@ -416,10 +450,41 @@ func (f *fitter) updateHyper() {
 			h.varDelt = relax(old.varDelt, sDelt/nK, minVar)
 		}
 	}
+	if lay.feedback() && f.cfg.ItemSupport {
+		f.updateFeedbackItems(&old, minVar)
+	}
 	if nRate > 0 && f.cfg.Learning && f.cfg.SkillLearning {
 		for c := 0; c < nFeatures; c++ {
 			h.varRate[c] = relax(old.varRate[c], sRate[c]/nRate, minVar*minVar)
 		}
+	}
+}
+
+// updateFeedbackItems re-estimates σ_f (items' feedback effects around
+// their skill means) and σ_ζ (skill means around 0), as for σ_d and σ_δ.
+func (f *fitter) updateFeedbackItems(old *hyper, minVar float64) {
+	o, d, lay, x := f.obj, f.d, f.obj.lay, f.x
+	var sf, nf, sz, nz float64
+	for j := 0; j < d.nItems; j++ {
+		if d.itemRows[j] == 0 {
+			continue
+		}
+		r := x[lay.fItems+j] - feedbackSkillMean(x, lay, d.itemSkills[d.itemSkillStart[j]:d.itemSkillStart[j+1]])
+		sf += r*r + 1/(o.shCurv[lay.fItems+j-lay.shared]+1/old.varF)
+		nf++
+	}
+	for k := 0; k < d.nSkills; k++ {
+		if pin := d.skillPin[k]; pin > 0 {
+			z := x[lay.fSkills+k]
+			sz += z*z + 1/(pin/old.varF+1/old.varZeta)
+			nz++
+		}
+	}
+	if nf > 0 {
+		o.hyp.varF = relax(old.varF, sf/nf, minVar)
+	}
+	if nz > 0 {
+		o.hyp.varZeta = relax(old.varZeta, sz/nz, minVar)
 	}
 }
 
@@ -463,6 +528,17 @@ func (f *fitter) params(log *datasets.Log) *Params {
 		p.SupportSD = 0
 	}
 	copy(p.Rates[:], x[lay.rates:lay.rates+nFeatures])
+	if lay.feedback() {
+		p.Version = FormatVersionFeedback
+		p.Feedback = &FeedbackParams{
+			Mean: x[lay.fMean], SD: math.Sqrt(h.varPhi), ItemSD: math.Sqrt(h.varF),
+			ItemEffect:  append([]float64(nil), x[lay.fItems:lay.fItems+d.nItems]...),
+			SkillEffect: append([]float64(nil), x[lay.fSkills:lay.fSkills+d.nSkills]...),
+		}
+		if !f.cfg.ItemSupport {
+			p.Feedback.ItemSD = 0
+		}
+	}
 	for j := range p.Difficulty {
 		p.Difficulty[j] = x[lay.items+2*j]
 		p.SupportEffect[j] = x[lay.items+2*j+1]

@@ -58,6 +58,8 @@ type Model struct {
 	p    *Params
 	ix   *features.Index
 	prec [2][2]float64 // inverse of p.Cov
+	// prec3 is the prior precision of (θ, ε, φ) with the feedback stage
+	prec3 [3][3]float64
 	// logit of the mastery and reach thresholds
 	logitMastery, logitReach float64
 	scale                    features.Scale
@@ -79,6 +81,9 @@ func NewModel(p *Params) (*Model, error) {
 		scale:        features.NewScale(p.Config.Practice, p.Config.Recency),
 	}
 	m.prec = numeric.Inverse2(p.Cov)
+	if p.Feedback != nil {
+		m.prec3 = m.precision3()
+	}
 	return m, nil
 }
 

@@ -44,11 +44,8 @@ func (m *Model) FeedbackItemParams(j int32, skills []int32) float64 {
 }
 
 // precision3 returns the prior precision of (θ, ε, φ) of a model with the
-// feedback stage: φ is independent of (θ, ε) a priori.
-func (m *Model) precision3() [3][3]float64 {
-	p := m.prec
-	return [3][3]float64{{p[0][0], p[0][1], 0}, {p[1][0], p[1][1], 0}, {0, 0, 1 / (m.p.Feedback.SD * m.p.Feedback.SD)}}
-}
+// feedback stage.
+func (m *Model) precision3() [3][3]float64 { return numeric.Inverse3(m.p.Feedback.Cov) }
 
 // newton3 is newton for (θ, ε, φ): the mode, the posterior mean (mode plus
 // skewShift3) and the Laplace covariance.
@@ -159,51 +156,139 @@ func quad(j [3]float64, c *[3][3]float64) float64 {
 }
 
 // derive3 is derive under the feedback stage. Elasticity is the combined
-// support effect ε_S = logit(1 − (1−σ(φ))(1−σ(ε))): what support adds on an
-// average item at the learner's own level (it equals ε with one stage);
-// Cov is the covariance of (θ, ε_S) and the point of difficulty solves
-// P(success with support) = reach (docs/models.md), each SD by the delta
-// method.
+// support effect ε_S = logit P̄(0): P̄(u) is P(success with support | failed
+// alone) averaged over the item bank at u = θ − b, so ε_S is what support
+// adds, on the bank's items, at the learner's own level (it is ε with one
+// stage and uniform items). The point of difficulty is θ − u with P̄(u) =
+// reach. Both are nonlinear in (ε, φ), so their posterior means and
+// covariances with θ come from the unscented transform of the posterior of
+// (θ, ε, φ) (seven sigma points) rather than from the plug-in value, which
+// is biased by the curvature.
 func (s *Scorer) derive3(x [3]float64, c [3][3]float64, n int) Posterior {
-	eS, dF, dH := combined(x[2], x[1])
-	jS := [3]float64{0, dH, dF}
-	cov := [2][2]float64{{c[0][0], dH*c[0][1] + dF*c[0][2]}, {0, quad(jS, &c)}}
-	cov[1][0] = cov[0][1]
-	// point of difficulty: u = θ − b with combined(u+φ, u+ε) = logit(reach),
-	// increasing in u; Newton from the one-stage answer
-	u := s.m.logitReach - eS
-	for it := 0; it < 50; it++ {
-		eta, da, db := combined(u+x[2], u+x[1])
-		step := (eta - s.m.logitReach) / (da + db)
-		u -= step
-		if math.Abs(step) < 1e-12 {
-			break
-		}
+	bk := s.m.bank
+	lr := s.m.logitReach
+	pts, ok := sigmaPoints(x, c)
+	if !ok { // not positive definite: the plug-in value alone
+		pts = [7][3]float64{x, x, x, x, x, x, x}
 	}
-	_, da, db := combined(u+x[2], u+x[1])
-	wF, wH := da/(da+db), db/(da+db)
-	jPod := [3]float64{1, wH, wF}
-	jWidth := [3]float64{0, wH, wF}
+	var eS, pod, width [7]float64
+	for i, p := range pts {
+		pr, _, _, _ := bk.support(0, p[2], p[1])
+		eS[i] = math.Log(pr / (1 - pr))
+		u := bk.reachOffset(p[2], p[1], lr, lr-eS[i])
+		pod[i] = p[0] - u
+		width[i] = pod[i] - (p[0] - s.m.logitMastery)
+	}
+	mE, mP, mW := utMean(&eS), utMean(&pod), utMean(&width)
+	var th [7]float64
+	for i, p := range pts {
+		th[i] = p[0]
+	}
+	vE := utCov(&eS, &eS, mE, mE)
+	cov := [2][2]float64{{c[0][0], utCov(&th, &eS, x[0], mE)}, {0, vE}}
+	cov[1][0] = cov[0][1]
 	sdT := math.Sqrt(c[0][0])
 	zad := x[0] - s.m.logitMastery
-	pod := x[0] - u
-	post := Posterior{
+	return Posterior{
 		Attempts:          n,
 		Ability:           Estimate{x[0], sdT},
-		Elasticity:        Estimate{eS, math.Sqrt(cov[1][1])},
+		Elasticity:        Estimate{mE, math.Sqrt(vE)},
 		Cov:               cov,
 		ZADEdge:           Estimate{zad, sdT},
-		PointOfDifficulty: Estimate{pod, math.Sqrt(quad(jPod, &c))},
-		ZPD:               Band{zad, pod},
-		ZPDWidth:          Estimate{pod - zad, math.Sqrt(quad(jWidth, &c))},
-		PSupportHelps:     above(eS, 0, cov[1][1]),
+		PointOfDifficulty: Estimate{mP, math.Sqrt(utCov(&pod, &pod, mP, mP))},
+		ZPD:               Band{zad, mP},
+		ZPDWidth:          Estimate{mW, math.Sqrt(utCov(&width, &width, mW, mW))},
+		PSupportHelps:     above(mE, 0, vE),
 		Stages: StageEffects{
 			Feedback: Estimate{x[2], math.Sqrt(c[2][2])},
 			Hints:    Estimate{x[1], math.Sqrt(c[1][1])},
 		},
-		x3: x, c3: c, three: true,
+		x3: x, c3: c, bank: bk,
 	}
-	return post
+}
+
+// sigmaPoints returns the unscented transform's points x ± √3·Lᵢ (L the
+// Cholesky factor of c, columns i), after x itself, whose weights are 0 and
+// 1/6 (κ = 0): the weighted mean and covariance of any quadratic function of
+// them are exact. ok is false when c is not positive definite.
+func sigmaPoints(x [3]float64, c [3][3]float64) (pts [7][3]float64, ok bool) {
+	var l [3][3]float64
+	for i := range 3 {
+		for j := 0; j <= i; j++ {
+			s := c[i][j]
+			for k := 0; k < j; k++ {
+				s -= l[i][k] * l[j][k]
+			}
+			if i == j {
+				if !(s > 0) {
+					return pts, false
+				}
+				l[i][i] = math.Sqrt(s)
+			} else {
+				l[i][j] = s / l[j][j]
+			}
+		}
+	}
+	pts[0] = x
+	for i := range 3 {
+		for k := range 3 {
+			pts[1+i][k] = x[k] + math.Sqrt(3)*l[k][i]
+			pts[4+i][k] = x[k] - math.Sqrt(3)*l[k][i]
+		}
+	}
+	return pts, true
+}
+
+// utMean is the unscented mean of values at sigmaPoints.
+func utMean(v *[7]float64) float64 {
+	m := 0.0
+	for _, x := range v[1:] {
+		m += x / 6
+	}
+	return m
+}
+
+// utCov is the unscented covariance of two functions' values at
+// sigmaPoints, about their means ma and mb.
+func utCov(a, b *[7]float64, ma, mb float64) float64 {
+	c := 0.0
+	for i := 1; i < 7; i++ {
+		c += (a[i] - ma) * (b[i] - mb) / 6
+	}
+	return c
+}
+
+// readinessBank forecasts, under the feedback stage, an item whose support
+// effects are unknown (a platform-supplied difficulty, or an unseen item
+// with no known skill): the stage probabilities are averaged over the
+// bank's nodes, each by the probit approximation, with extra logit
+// variance for the unknown difficulty; p_reach uses the delta-method
+// variance of the averaged logit.
+func readinessBank(post *Posterior, b, extra float64, z ZoneRule) Readiness {
+	x, c, bk := post.x3, &post.c3, post.bank
+	v1 := c[0][0] + extra
+	kH := probitScale(quad([3]float64{1, 1, 0}, c) + extra)
+	kF := probitScale(quad([3]float64{1, 0, 1}, c) + extra)
+	eta1 := x[0] - b
+	p1 := sigmoid(eta1 * probitScale(v1))
+	pS := 0.0
+	for k, w := range bk.w {
+		pF := sigmoid(kF * (eta1 + x[2] + bk.f[k]))
+		pH := sigmoid(kH * (eta1 + x[1] + bk.d[k]))
+		pS += w * (pF + (1-pF)*pH)
+	}
+	pm, dPhi, dEps, dU := bk.support(eta1, x[2], x[1])
+	vm := pm * (1 - pm)
+	vS := quad([3]float64{dU / vm, dEps / vm, dPhi / vm}, c) + (dU/vm)*(dU/vm)*extra
+	r := Readiness{
+		Difficulty:  b,
+		Independent: Estimate{p1, p1 * (1 - p1) * math.Sqrt(v1)},
+		Supported:   Estimate{pS, pS * (1 - pS) * math.Sqrt(vS)},
+		PMastered:   above(eta1, numeric.Logit(z.Mastery), v1),
+		PReach:      above(math.Log(pm/(1-pm)), numeric.Logit(z.Reach), vS),
+	}
+	r.Zone = z.zone(r.PMastered, r.PReach)
+	return r
 }
 
 // readiness3 is readiness under the feedback stage: b the effective

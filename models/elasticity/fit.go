@@ -131,7 +131,10 @@ func newFitter(d *design, cfg Config, threads int) *fitter {
 		varD:    1,
 		varBeta: 1, varDelt: 1,
 		varRate: [nFeatures]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01},
-		varPhi:  1, varF: 1, varZeta: 1,
+		varF:    1, varZeta: 1,
+	}
+	if obj.lay.feedback() {
+		obj.hyp.setCov3([3][3]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}})
 	}
 	// start the population means at the observed success rates of each
 	// stage
@@ -263,7 +266,10 @@ func (f *fitter) hyper() Hyper {
 	lay := f.obj.lay
 	h := hyperOf(&f.obj.hyp, [2]float64{f.x[lay.mean], f.x[lay.mean+1]})
 	if lay.feedback() {
-		h.Feedback = &FeedbackHyper{Mean: f.x[lay.fMean], SD: math.Sqrt(f.obj.hyp.varPhi),
+		c := &f.obj.hyp.cov3
+		sd := math.Sqrt(c[2][2])
+		h.Feedback = &FeedbackHyper{Mean: f.x[lay.fMean], SD: sd,
+			CorrAbility: c[0][2] / (sd * math.Sqrt(c[0][0])), CorrElasticity: c[1][2] / (sd * math.Sqrt(c[1][1])),
 			ItemSD: math.Sqrt(f.obj.hyp.varF), SkillSD: math.Sqrt(f.obj.hyp.varZeta)}
 	}
 	return h
@@ -367,45 +373,10 @@ func (f *fitter) updateHyper() {
 	shCurv := o.shCurv
 	minVar := f.cfg.MinSD * f.cfg.MinSD
 
-	mu := [2]float64{x[lay.mean], x[lay.mean+1]}
-	var s [2][2]float64
-	var sPhi float64
-	nU := d.learners()
-	for u := 0; u < nU; u++ {
-		var inv [2][2]float64
-		var k [2]float64
-		if lay.feedback() {
-			cov3, k3 := o.laplace3(u)
-			inv = [2][2]float64{{cov3[0][0], cov3[0][1]}, {cov3[1][0], cov3[1][1]}}
-			k = [2]float64{k3[0], k3[1]}
-			e := x[lay.phi+u] + k3[2] - x[lay.fMean]
-			sPhi += e*e + cov3[2][2]
-		} else {
-			c := o.ucurv[u]
-			a := [2][2]float64{{c[0] + h.prec[0][0], c[1] + h.prec[0][1]}, {c[1] + h.prec[1][0], c[2] + h.prec[1][1]}}
-			inv = numeric.Inverse2(a)
-			k = skewShift(c, o.uskew[u], h.prec)
-		}
-		e0, e1 := x[2*u]+k[0]-mu[0], x[2*u+1]+k[1]-mu[1]
-		s[0][0] += e0*e0 + inv[0][0]
-		s[0][1] += e0*e1 + inv[0][1]
-		s[1][1] += e1*e1 + inv[1][1]
-	}
-	if lay.feedback() && nU > 0 {
-		h.varPhi = relax(old.varPhi, sPhi/float64(nU), minVar)
-	}
-	if nU > 0 {
-		n := float64(nU)
-		corr := s[0][1] / math.Sqrt(s[0][0]*s[1][1])
-		var cov [2][2]float64
-		cov[0][0] = relax(old.cov[0][0], s[0][0]/n, minVar)
-		cov[1][1] = relax(old.cov[1][1], s[1][1]/n, minVar)
-		cov[0][1] = corr * math.Sqrt(cov[0][0]*cov[1][1])
-		if lim := maxCorr * math.Sqrt(cov[0][0]*cov[1][1]); math.Abs(cov[0][1]) > lim {
-			cov[0][1] = math.Copysign(lim, cov[0][1])
-		}
-		cov[1][0] = cov[0][1]
-		h.cov, h.prec = cov, numeric.Inverse2(cov)
+	if lay.feedback() {
+		f.updateCov3(old, minVar)
+	} else {
+		f.updateCov(old, minVar)
 	}
 
 	// items around their skill means
@@ -456,6 +427,88 @@ func (f *fitter) updateHyper() {
 	if nRate > 0 && f.cfg.Learning && f.cfg.SkillLearning {
 		for c := 0; c < nFeatures; c++ {
 			h.varRate[c] = relax(old.varRate[c], sRate[c]/nRate, minVar*minVar)
+		}
+	}
+}
+
+// updateCov re-estimates the population covariance of (θ, ε): the EM
+// update mean_u[(x_u + κ_u − μ)(x_u + κ_u − μ)ᵀ + S_u], variances
+// over-relaxed, the correlation bounded by maxCorr.
+func (f *fitter) updateCov(old hyper, minVar float64) {
+	o, lay, x, h := f.obj, f.obj.lay, f.x, &f.obj.hyp
+	mu := [2]float64{x[lay.mean], x[lay.mean+1]}
+	var s [2][2]float64
+	nU := f.d.learners()
+	for u := 0; u < nU; u++ {
+		c := o.ucurv[u]
+		a := [2][2]float64{{c[0] + h.prec[0][0], c[1] + h.prec[0][1]}, {c[1] + h.prec[1][0], c[2] + h.prec[1][1]}}
+		inv := numeric.Inverse2(a)
+		k := skewShift(c, o.uskew[u], h.prec)
+		e0, e1 := x[2*u]+k[0]-mu[0], x[2*u+1]+k[1]-mu[1]
+		s[0][0] += e0*e0 + inv[0][0]
+		s[0][1] += e0*e1 + inv[0][1]
+		s[1][1] += e1*e1 + inv[1][1]
+	}
+	if nU == 0 {
+		return
+	}
+	n := float64(nU)
+	corr := s[0][1] / math.Sqrt(s[0][0]*s[1][1])
+	var cov [2][2]float64
+	cov[0][0] = relax(old.cov[0][0], s[0][0]/n, minVar)
+	cov[1][1] = relax(old.cov[1][1], s[1][1]/n, minVar)
+	cov[0][1] = corr * math.Sqrt(cov[0][0]*cov[1][1])
+	if lim := maxCorr * math.Sqrt(cov[0][0]*cov[1][1]); math.Abs(cov[0][1]) > lim {
+		cov[0][1] = math.Copysign(lim, cov[0][1])
+	}
+	cov[1][0] = cov[0][1]
+	h.cov, h.prec = cov, numeric.Inverse2(cov)
+}
+
+// updateCov3 is updateCov for (θ, ε, φ) under the feedback stage: each
+// correlation takes its EM value bounded by maxCorr, and all three shrink
+// together until the matrix is positive definite.
+func (f *fitter) updateCov3(old hyper, minVar float64) {
+	o, lay, x := f.obj, f.obj.lay, f.x
+	mu := [3]float64{x[lay.mean], x[lay.mean+1], x[lay.fMean]}
+	var s [3][3]float64
+	nU := f.d.learners()
+	for u := 0; u < nU; u++ {
+		cov, k := o.laplace3(u)
+		e := [3]float64{x[2*u] + k[0] - mu[0], x[2*u+1] + k[1] - mu[1], x[lay.phi+u] + k[2] - mu[2]}
+		for i := range e {
+			for j := range e {
+				s[i][j] += e[i]*e[j] + cov[i][j]
+			}
+		}
+	}
+	if nU == 0 {
+		return
+	}
+	n := float64(nU)
+	var sd [3]float64
+	for i := range sd {
+		sd[i] = math.Sqrt(relax(old.cov3[i][i], s[i][i]/n, minVar))
+	}
+	var corr [3][3]float64
+	for i := range corr {
+		for j := range corr {
+			corr[i][j] = max(min(s[i][j]/math.Sqrt(s[i][i]*s[j][j]), maxCorr), -maxCorr)
+		}
+		corr[i][i] = 1
+	}
+	for shrink := 1.0; ; shrink *= 0.9 {
+		var c [3][3]float64
+		for i := range c {
+			c[i][i] = sd[i] * sd[i]
+			for j := 0; j < i; j++ {
+				c[i][j] = shrink * corr[i][j] * sd[i] * sd[j]
+				c[j][i] = c[i][j]
+			}
+		}
+		if _, ok := sigmaPoints([3]float64{}, c); ok || shrink < 1e-3 {
+			o.hyp.setCov3(c)
+			return
 		}
 	}
 }
@@ -531,7 +584,7 @@ func (f *fitter) params(log *datasets.Log) *Params {
 	if lay.feedback() {
 		p.Version = FormatVersionFeedback
 		p.Feedback = &FeedbackParams{
-			Mean: x[lay.fMean], SD: math.Sqrt(h.varPhi), ItemSD: math.Sqrt(h.varF),
+			Mean: x[lay.fMean], Cov: h.cov3, ItemSD: math.Sqrt(h.varF),
 			ItemEffect:  append([]float64(nil), x[lay.fItems:lay.fItems+d.nItems]...),
 			SkillEffect: append([]float64(nil), x[lay.fSkills:lay.fSkills+d.nSkills]...),
 		}

@@ -57,9 +57,19 @@ type hyper struct {
 	varB, varD       float64 // items around their skill means
 	varBeta, varDelt float64 // skill means around 0
 	varRate          [nFeatures]float64
-	// feedback stage: learners' φ around μ_φ, items' f_j around their
-	// skill means, skill means ζ_k around 0
-	varPhi, varF, varZeta float64
+	// feedback stage: the population covariance of (θ, ε, φ) and its
+	// inverse (cov and prec are then its (θ, ε) block and that block's
+	// inverse), items' f_j around their skill means, skill means ζ_k
+	// around 0
+	cov3, p3      [3][3]float64
+	varF, varZeta float64
+}
+
+// setCov3 sets the feedback stage's population covariance of (θ, ε, φ).
+func (h *hyper) setCov3(c [3][3]float64) {
+	h.cov3, h.p3 = c, numeric.Inverse3(c)
+	h.cov = [2][2]float64{{c[0][0], c[0][1]}, {c[1][0], c[1][1]}}
+	h.prec = numeric.Inverse2(h.cov)
 }
 
 // flatPrec is the precision of the nearly flat priors on global rates and
@@ -339,7 +349,7 @@ func (o *objective) prior(x, g []float64) float64 {
 	f := 0.0
 	mu := x[lay.mean : lay.mean+2]
 	var gmu [2]float64
-	for u := 0; u < d.learners(); u++ {
+	for u := 0; u < d.learners() && !lay.feedback(); u++ {
 		a, b := x[2*u]-mu[0], x[2*u+1]-mu[1]
 		pa := h.prec[0][0]*a + h.prec[0][1]*b
 		pb := h.prec[1][0]*a + h.prec[1][1]*b
@@ -388,19 +398,36 @@ func (o *objective) prior(x, g []float64) float64 {
 	return f
 }
 
-// feedbackPrior adds the feedback stage's prior terms: φ_u ~ N(μ_φ, σ_φ²)
-// (independent of θ and ε a priori), f_j ~ N(ζ̄_j, σ_f²), ζ_k ~ N(0, σ_ζ²),
-// and the flat prior on μ_φ.
+// feedbackPrior adds the feedback stage's prior terms: (θ_u, ε_u, φ_u) ~
+// N(μ, Σ₃), f_j ~ N(ζ̄_j, σ_f²), ζ_k ~ N(0, σ_ζ²), and the flat prior on
+// μ_φ. As with one stage, μ moves toward the learners' posterior means.
 func (o *objective) feedbackPrior(x, g []float64) float64 {
 	lay, h, d := o.lay, &o.hyp, o.d
 	f := 0.0
-	mu := x[lay.fMean]
+	mu := [3]float64{x[lay.mean], x[lay.mean+1], x[lay.fMean]}
+	idx := [3]int{0, 1, lay.fMean}
+	var gmu [3]float64
 	for u := 0; u < d.learners(); u++ {
-		r := x[lay.phi+u] - mu
-		f += 0.5 * r * r / h.varPhi
-		g[lay.phi+u] += r / h.varPhi
-		g[lay.fMean] -= (r + o.fkappa[u]) / h.varPhi
+		idx[0], idx[1], idx[2] = 2*u, 2*u+1, lay.phi+u
+		var r, k [3]float64
+		for i := range r {
+			r[i] = x[idx[i]] - mu[i]
+		}
+		k = [3]float64{o.kappa[u][0], o.kappa[u][1], o.fkappa[u]}
+		for i := range r {
+			pr, pk := 0.0, 0.0
+			for j := range r {
+				pr += h.p3[i][j] * r[j]
+				pk += h.p3[i][j] * k[j]
+			}
+			f += 0.5 * r[i] * pr
+			g[idx[i]] += pr
+			gmu[i] -= pr + pk
+		}
 	}
+	g[lay.mean] += gmu[0]
+	g[lay.mean+1] += gmu[1]
+	g[lay.fMean] += gmu[2]
 	for j := 0; j < d.nItems; j++ {
 		sk := d.itemSkills[d.itemSkillStart[j]:d.itemSkillStart[j+1]]
 		r := x[lay.fItems+j] - feedbackSkillMean(x, lay, sk)
@@ -415,8 +442,8 @@ func (o *objective) feedbackPrior(x, g []float64) float64 {
 		f += 0.5 * z * z / h.varZeta
 		g[lay.fSkills+k] += z / h.varZeta
 	}
-	f += 0.5 * flatPrec * mu * mu
-	g[lay.fMean] += flatPrec * mu
+	f += 0.5 * flatPrec * mu[2] * mu[2]
+	g[lay.fMean] += flatPrec * mu[2]
 	return f
 }
 
@@ -451,7 +478,7 @@ func (o *objective) updateKappa() {
 // curvature of the last likelihood evaluation.
 func (o *objective) laplace3(u int) (cov [3][3]float64, kappa [3]float64) {
 	c, sk := o.ucurv[u], o.uskew[u]
-	return skewShift3(curvature3(c, o.fcurv[u]), [3]float64{sk[0], sk[1], o.fskew[u]}, o.hyp.prec3())
+	return skewShift3(curvature3(c, o.fcurv[u]), [3]float64{sk[0], sk[1], o.fskew[u]}, o.hyp.p3)
 }
 
 // curvature3 assembles the likelihood Hessian of (θ, ε, φ) from the
@@ -459,12 +486,6 @@ func (o *objective) laplace3(u int) (cov [3][3]float64, kappa [3]float64) {
 // θφ and φφ (its predictor is θ + φ + …).
 func curvature3(h [3]float64, wF float64) [3][3]float64 {
 	return [3][3]float64{{h[0], h[1], wF}, {h[1], h[2], 0}, {wF, 0, wF}}
-}
-
-// prec3 is the prior precision of (θ, ε, φ): Σ⁻¹ for (θ, ε) and 1/σ_φ²,
-// φ being independent of them a priori.
-func (h *hyper) prec3() [3][3]float64 {
-	return [3][3]float64{{h.prec[0][0], h.prec[0][1], 0}, {h.prec[1][0], h.prec[1][1], 0}, {0, 0, 1 / h.varPhi}}
 }
 
 // stageVectors are the coefficients of (θ, ε, φ) in each stage's linear
@@ -605,9 +626,13 @@ func (o *objective) centre(v []float64) {
 func (o *objective) preconditioner(diag []float64) {
 	lay, h, d := o.lay, &o.hyp, o.d
 	sh := o.shCurv
+	pθ, pε := h.prec[0][0], h.prec[1][1]
+	if lay.feedback() {
+		pθ, pε = h.p3[0][0], h.p3[1][1]
+	}
 	for u := 0; u < d.learners(); u++ {
-		diag[2*u] = 1 / (o.ucurv[u][0] + h.prec[0][0])
-		diag[2*u+1] = 1 / (o.ucurv[u][2] + h.prec[1][1])
+		diag[2*u] = 1 / (o.ucurv[u][0] + pθ)
+		diag[2*u+1] = 1 / (o.ucurv[u][2] + pε)
 	}
 	for j := 0; j < d.nItems; j++ {
 		diag[lay.items+2*j] = 1 / (sh[lay.items+2*j-lay.shared] + 1/h.varB)
@@ -626,11 +651,11 @@ func (o *objective) preconditioner(diag []float64) {
 		diag[i] = 1 / (sh[i-lay.shared] + flatPrec)
 	}
 	n := float64(max(d.learners(), 1))
-	diag[lay.mean] = 1 / (n*h.prec[0][0] + flatPrec)
-	diag[lay.mean+1] = 1 / (n*h.prec[1][1] + flatPrec)
+	diag[lay.mean] = 1 / (n*pθ + flatPrec)
+	diag[lay.mean+1] = 1 / (n*pε + flatPrec)
 	if lay.feedback() {
 		for u := 0; u < d.learners(); u++ {
-			diag[lay.phi+u] = 1 / (o.fcurv[u] + 1/h.varPhi)
+			diag[lay.phi+u] = 1 / (o.fcurv[u] + h.p3[2][2])
 		}
 		for j := 0; j < d.nItems; j++ {
 			diag[lay.fItems+j] = 1 / (sh[lay.fItems+j-lay.shared] + 1/h.varF)
@@ -638,7 +663,7 @@ func (o *objective) preconditioner(diag []float64) {
 		for k := 0; k < d.nSkills; k++ {
 			diag[lay.fSkills+k] = 1 / (d.skillPin[k]/h.varF + 1/h.varZeta)
 		}
-		diag[lay.fMean] = 1 / (n/h.varPhi + flatPrec)
+		diag[lay.fMean] = 1 / (n*h.p3[2][2] + flatPrec)
 	}
 	for i, v := range diag {
 		if math.IsInf(v, 0) || math.IsNaN(v) || v <= 0 {

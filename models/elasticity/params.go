@@ -65,17 +65,18 @@ type Params struct {
 	Fit *FitReport `json:"fit,omitempty"`
 }
 
-// FeedbackParams are the feedback stage's population parameters: φ ~
-// N(Mean, SD²) over learners, each item's feedback effect f_j
+// FeedbackParams are the feedback stage's population parameters: φ has
+// population mean Mean, and (θ, ε, φ) covariance Cov (whose (θ, ε) block
+// is Params.Cov); each item's feedback effect f_j
 // (ItemEffect, aligned with Params.Items) and each skill's mean ζ_k
 // (SkillEffect, aligned with Params.Skills), and ItemSD σ_f, the prior SD of
 // f_j around its skills' mean (the extra uncertainty of an unseen item).
 type FeedbackParams struct {
-	Mean        float64   `json:"mean"`
-	SD          float64   `json:"sd"`
-	ItemEffect  []float64 `json:"item_effect"`
-	SkillEffect []float64 `json:"skill_effect"`
-	ItemSD      float64   `json:"item_sd"`
+	Mean        float64       `json:"mean"`
+	Cov         [3][3]float64 `json:"cov"`
+	ItemEffect  []float64     `json:"item_effect"`
+	SkillEffect []float64     `json:"skill_effect"`
+	ItemSD      float64       `json:"item_sd"`
 }
 
 // check reports parameters whose shapes disagree or whose covariance is not
@@ -137,10 +138,23 @@ func (p *Params) checkFeedback() error {
 	case len(f.ItemEffect) != len(p.Items) || len(f.SkillEffect) != len(p.Skills):
 		return fmt.Errorf("feedback: %d items and %d skills but item_effect %d, skill_effect %d",
 			len(p.Items), len(p.Skills), len(f.ItemEffect), len(f.SkillEffect))
-	case !(f.SD > 0) || !(f.ItemSD >= 0):
-		return fmt.Errorf("feedback: sd %g must be > 0 and item_sd %g ≥ 0", f.SD, f.ItemSD)
+	case !(f.ItemSD >= 0):
+		return fmt.Errorf("feedback: item_sd %g must be ≥ 0", f.ItemSD)
+	case f.Cov[0][0] != p.Cov[0][0] || f.Cov[0][1] != p.Cov[0][1] || f.Cov[1][1] != p.Cov[1][1]:
+		return fmt.Errorf("feedback: cov's (θ, ε) block %v disagrees with cov %v", f.Cov, p.Cov)
 	}
-	for i, v := range append(append([]float64{p.Feedback.Mean, p.Feedback.SD, p.Feedback.ItemSD}, p.Feedback.ItemEffect...), p.Feedback.SkillEffect...) {
+	c := p.Feedback.Cov
+	for i := range c {
+		for j := range c {
+			if c[i][j] != c[j][i] || !(math.Abs(c[i][j]) <= maxLogit*maxLogit) {
+				return fmt.Errorf("feedback: cov %v is not a symmetric fitted covariance", c)
+			}
+		}
+	}
+	if _, ok := sigmaPoints([3]float64{}, c); !ok {
+		return fmt.Errorf("feedback: cov %v is not positive definite", c)
+	}
+	for i, v := range append(append([]float64{p.Feedback.Mean, p.Feedback.ItemSD}, p.Feedback.ItemEffect...), p.Feedback.SkillEffect...) {
 		if !(math.Abs(v) <= maxLogit) {
 			return fmt.Errorf("feedback value %d = %g: not a fitted value", i, v)
 		}

@@ -54,9 +54,9 @@ type Posterior struct {
 	mode [2]float64 // the posterior mode of (θ, ε)
 	// with the feedback stage: the posterior mean and covariance of
 	// (θ, ε, φ), which Readiness reads
-	x3    [3]float64
-	c3    [3][3]float64
-	three bool
+	x3   [3]float64
+	c3   [3][3]float64
+	bank *bank // nil without the feedback stage
 }
 
 // SupportHelps reports whether the posterior mean of ε is above zero: whether
@@ -327,7 +327,10 @@ func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
 		extra2 = extra1 + p.SupportSD*p.SupportSD
 	}
 	l, _ := s.m.Term(s.practice, skills)
-	if s.post.three {
+	if s.post.bank != nil {
+		if item == NoItem && len(skills) == 0 {
+			return readinessBank(&s.post, b-l, extra1, s.m.ZoneRule())
+		}
 		f := s.m.FeedbackItemParams(item, skills)
 		extraF := extra1
 		if item == NoItem {
@@ -343,8 +346,8 @@ func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
 // the platform supplies: Scorer.Readiness for that difficulty with no
 // item support effect and no practice adjustment, zoned by rule z.
 func (post Posterior) ReadinessAt(difficulty float64, z ZoneRule) Readiness {
-	if post.three {
-		return readiness3(&post, difficulty, 0, 0, 0, 0, 0, z)
+	if post.bank != nil {
+		return readinessBank(&post, difficulty, 0, z)
 	}
 	return readiness(&post, difficulty, 0, 0, 0, z)
 }

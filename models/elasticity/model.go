@@ -107,8 +107,14 @@ func NewModel(p *Params) (*Model, error) {
 // Params returns the model's parameters. They must not be modified.
 func (m *Model) Params() *Params { return m.p }
 
-// Family returns "elasticity".
-func (m *Model) Family() string { return Name }
+// Family returns "elasticity", or FeedbackName for a model with the
+// feedback stage.
+func (m *Model) Family() string {
+	if m.p.Feedback != nil {
+		return FeedbackName
+	}
+	return Name
+}
 
 // MarshalParams encodes the parameters as JSON; see docs/models.md.
 func (m *Model) MarshalParams() ([]byte, error) { return m.p.marshal() }

@@ -154,6 +154,11 @@ func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *e
 	b = appendEstimate(b, `,"zpd_width":`, post.ZPDWidth)
 	b = append(b, `,"p_support_helps":`...)
 	b = appendFloat(b, post.PSupportHelps)
+	if post.FeedbackStage() {
+		b = appendEstimate(b, `,"stages":{"feedback":`, post.Stages.Feedback)
+		b = appendEstimate(b, `,"hints":`, post.Stages.Hints)
+		b = append(b, '}')
+	}
 	b = append(b, `,"readiness":[`...)
 	for i := range w.readiness {
 		if i > 0 {

@@ -59,6 +59,10 @@ type Posterior struct {
 	bank *bank // nil without the feedback stage
 }
 
+// FeedbackStage reports whether the posterior comes from a model with the
+// feedback stage, so Stages holds the learner's two support effects.
+func (p *Posterior) FeedbackStage() bool { return p.bank != nil }
+
 // SupportHelps reports whether the posterior mean of ε is above zero: whether
 // the learner has a ZPD band to draw or serve.
 func (p *Posterior) SupportHelps() bool { return p.Elasticity.Value > 0 }

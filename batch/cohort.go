@@ -12,6 +12,7 @@ import (
 const (
 	flagIndependent uint8 = 1 << iota
 	flagSupported
+	flagHinted // hints_used > 0 (the elasticity model's feedback stage reads it)
 )
 
 // cohort holds the attempts of one part in memory as columns, with learner

@@ -34,6 +34,10 @@ func LearnersSchema() *arrow.Schema {
 		{Name: "zpd_width", Type: f64},
 		{Name: "zpd_width_sd", Type: f64},
 		{Name: "p_support_helps", Type: f64},
+		{Name: "feedback_effect", Type: f64, Nullable: true},
+		{Name: "feedback_effect_sd", Type: f64, Nullable: true},
+		{Name: "hint_effect", Type: f64, Nullable: true},
+		{Name: "hint_effect_sd", Type: f64, Nullable: true},
 	}, nil)
 }
 
@@ -74,12 +78,13 @@ type learnersTable struct {
 	learner, mv stringColumn
 	ints        [4]int64Column // attempts, independent, supported, last_seq
 	time        int64Column
-	f64         [14]float64Column
+	f64         [18]float64Column
 }
 
-// Columns of learnersTable.f64 that hold the ZPD band: null when support
-// does not help the learner.
-const zpdLowColumn, zpdHighColumn = 9, 10
+// Columns of learnersTable.f64 that hold the ZPD band (null when support
+// does not help the learner), and the first of the four that hold the
+// feedback stage's effects (null for a model without it).
+const zpdLowColumn, zpdHighColumn, stageColumn = 9, 10, 14
 
 // newLearnersTable starts the learners table rel under dir.
 func newLearnersTable(dir, rel, version string, groupRows int) (*learnersTable, error) {
@@ -89,6 +94,9 @@ func newLearnersTable(dir, rel, version string, groupRows int) (*learnersTable, 
 		lt.ints[i].typ = arrow.PrimitiveTypes.Int64
 	}
 	lt.f64[zpdLowColumn].nullable, lt.f64[zpdHighColumn].nullable = true, true
+	for i := stageColumn; i < len(lt.f64); i++ {
+		lt.f64[i].nullable = true
+	}
 	lt.time = int64Column{typ: sc.Field(6).Type, nullable: true}
 	cols := []column{&lt.learner, &lt.mv, &lt.ints[0], &lt.ints[1], &lt.ints[2], &lt.ints[3], &lt.time}
 	for i := range lt.f64 {
@@ -115,8 +123,9 @@ func (lt *learnersTable) append(s *learnerScore) error {
 		p.Ability.Value, p.Ability.SD, p.Elasticity.Value, p.Elasticity.SD, p.Cov[0][1],
 		p.ZADEdge.Value, p.ZADEdge.SD, p.PointOfDifficulty.Value, p.PointOfDifficulty.SD,
 		p.ZPD.Low, p.ZPD.High, p.ZPDWidth.Value, p.ZPDWidth.SD, p.PSupportHelps,
+		p.Stages.Feedback.Value, p.Stages.Feedback.SD, p.Stages.Hints.Value, p.Stages.Hints.SD,
 	} {
-		if (i == zpdLowColumn || i == zpdHighColumn) && !p.SupportHelps() {
+		if (i == zpdLowColumn || i == zpdHighColumn) && !p.SupportHelps() || i >= stageColumn && !p.FeedbackStage() {
 			lt.f64[i].appendNull()
 			continue
 		}

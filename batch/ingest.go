@@ -13,7 +13,7 @@ import (
 // readColumns are the log columns scoring needs; the Reader reads no others.
 var readColumns = []string{
 	datasets.ColLearner, datasets.ColItem, datasets.ColSkills, datasets.ColSeq,
-	datasets.ColTime, datasets.ColIndependent, datasets.ColSupported,
+	datasets.ColTime, datasets.ColIndependent, datasets.ColSupported, datasets.ColHintsUsed,
 }
 
 // recordBatch is one Reader batch with its ids resolved: each learner
@@ -38,6 +38,7 @@ type recordBatch struct {
 	time        *array.Timestamp
 	independent *array.Boolean
 	supported   *array.Boolean
+	hintsUsed   []int32
 }
 
 // resolver turns Reader batches into recordBatches for one model and
@@ -45,7 +46,7 @@ type recordBatch struct {
 type resolver struct {
 	m     *elasticity.Model
 	place placement
-	cols  [7]int // field index of each of readColumns
+	cols  [8]int // field index of each of readColumns
 	b     recordBatch
 	// unknown counts the shard's attempts at items the model does not
 	// know, and unknownItems holds those items' ids.
@@ -114,6 +115,7 @@ func (r *resolver) resolve(rec arrow.RecordBatch) (*recordBatch, error) {
 	b.time = rec.Column(r.cols[4]).(*array.Timestamp)
 	b.independent = rec.Column(r.cols[5]).(*array.Boolean)
 	b.supported = rec.Column(r.cols[6]).(*array.Boolean)
+	b.hintsUsed = rec.Column(r.cols[7]).(*array.Int32).Int32Values()
 	return b, nil
 }
 
@@ -171,6 +173,9 @@ func (b *recordBatch) flags(i int) uint8 {
 	}
 	if b.supported.Value(i) {
 		f |= flagSupported
+	}
+	if b.hintsUsed[i] > 0 {
+		f |= flagHinted
 	}
 	return f
 }

@@ -160,6 +160,9 @@ func history(h *features.History, s *learnerScore, c *cohort, rows []int32) {
 	for _, r := range rows {
 		f := c.flags[r]
 		h.Add(c.item[r], c.skillsOf(r), features.OutcomeOf(f&flagIndependent != 0, f&flagSupported != 0))
+		if f&flagHinted != 0 {
+			h.MarkHinted()
+		}
 		s.attempts++
 		if f&flagIndependent != 0 {
 			s.independent++

@@ -31,6 +31,11 @@ import (
 // writes it (serve rounds JSON numbers to apiDecimals places; batch
 // keeps the Scorer's full float64, see TestScoresMatchScorer).
 func TestBatchEqualsHTTPAPI(t *testing.T) {
+	t.Run("one support stage", func(t *testing.T) { checkBatchEqualsHTTPAPI(t, false) })
+	t.Run("feedback stage", func(t *testing.T) { checkBatchEqualsHTTPAPI(t, true) })
+}
+
+func checkBatchEqualsHTTPAPI(t *testing.T, feedback bool) {
 	dir := t.TempDir()
 	cfg := simulate.DefaultConfig()
 	cfg.Seed, cfg.Learners, cfg.MinAttempts, cfg.MaxAttempts, cfg.Items, cfg.Skills = 21, 80, 10, 30, 60, 5
@@ -38,7 +43,9 @@ func TestBatchEqualsHTTPAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := elasticity.Fit(context.Background(), log, elasticity.DefaultConfig(), 1, nil)
+	mcfg := elasticity.DefaultConfig()
+	mcfg.FeedbackStage = feedback
+	m, err := elasticity.Fit(context.Background(), log, mcfg, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +108,22 @@ func TestBatchEqualsHTTPAPI(t *testing.T) {
 			}
 		} else if low == nil || high == nil || !sameAsAPI(low.(float64), r.ZPD.Low) || !sameAsAPI(high.(float64), r.ZPD.High) {
 			t.Errorf("%s: zpd band (%v, %v), API %+v", id, low, high, *r.ZPD)
+		}
+		// The feedback stage's effects: in both with it, in neither without.
+		stages := []string{"feedback_effect", "feedback_effect_sd", "hint_effect", "hint_effect_sd"}
+		if r.Stages == nil {
+			for _, col := range stages {
+				if learners[col][i] != nil || feedback {
+					t.Errorf("%s: %s = %v with the API sending no stages (feedback stage %v)", id, col, learners[col][i], feedback)
+				}
+			}
+		} else {
+			want := []float64{r.Stages.Feedback.Value, r.Stages.Feedback.SD, r.Stages.Hints.Value, r.Stages.Hints.SD}
+			for k, col := range stages {
+				if got, ok := learners[col][i].(float64); !ok || !sameAsAPI(got, want[k]) || !feedback {
+					t.Errorf("%s: %s = %v, API %v (feedback stage %v)", id, col, learners[col][i], want[k], feedback)
+				}
+			}
 		}
 		if got := learners["attempts"][i].(int64); got != int64(r.Attempts) {
 			t.Errorf("%s: attempts %d, API %d", id, got, r.Attempts)
@@ -196,8 +219,12 @@ type apiResult struct {
 	PointOfDifficulty apiEstimate                  `json:"point_of_difficulty"`
 	ZPD               *struct{ Low, High float64 } `json:"zpd"`
 	PSupportHelps     float64                      `json:"p_support_helps"`
-	ZPDWidth          apiEstimate                  `json:"zpd_width"`
-	Readiness         []apiReadiness               `json:"readiness"`
+	Stages            *struct {
+		Feedback apiEstimate `json:"feedback"`
+		Hints    apiEstimate `json:"hints"`
+	} `json:"stages"`
+	ZPDWidth  apiEstimate    `json:"zpd_width"`
+	Readiness []apiReadiness `json:"readiness"`
 }
 
 // apiScores asks the server's handler for every learner of log, attempts
@@ -216,6 +243,7 @@ func apiScores(t *testing.T, modelDir string, log *datasets.Log, cands []string)
 		Seq         int64    `json:"seq"`
 		Independent bool     `json:"correct_independent"`
 		Supported   bool     `json:"correct_supported"`
+		HintsUsed   int32    `json:"hints_used"`
 	}
 	type candidate struct {
 		ItemID string `json:"item_id"`
@@ -232,7 +260,7 @@ func apiScores(t *testing.T, modelDir string, log *datasets.Log, cands []string)
 		l := learner{LearnerID: log.Learners.ID(int32(u))}
 		for _, row := range rows {
 			a := log.At(int(row))
-			l.Attempts = append(l.Attempts, attempt{a.Item, a.Skills, a.Seq, a.Independent, a.Supported})
+			l.Attempts = append(l.Attempts, attempt{a.Item, a.Skills, a.Seq, a.Independent, a.Supported, a.HintsUsed})
 		}
 		for _, c := range cands {
 			l.Candidates = append(l.Candidates, candidate{c})

@@ -10,6 +10,10 @@ type Step struct {
 	// Index.AttemptSkills to them.
 	SkillStart, SkillEnd int32
 	Outcome              Outcome
+	// Hinted says the attempt's support included hints (hints_used > 0),
+	// not only feedback and a retry. Only the elasticity model's feedback
+	// stage reads it (docs/models.md, "Help versus feedback").
+	Hinted bool
 }
 
 // History is a learner's attempts in seq order, as compact steps whose ids
@@ -56,6 +60,9 @@ func AddAttempt[T ID](h *History, ix *Index, item T, skills []T, o Outcome) {
 	h.Steps = append(h.Steps, Step{Item: ItemOf(ix, item), SkillStart: start, SkillEnd: int32(len(h.Skills)), Outcome: o})
 }
 
+// MarkHinted records that the last step's support included hints.
+func (h *History) MarkHinted() { h.Steps[len(h.Steps)-1].Hinted = true }
+
 // LogResolver maps one Log's interned item and skill indexes to an Index's,
 // once, so histories are built from a log's rows without string lookups.
 type LogResolver struct {
@@ -98,7 +105,8 @@ func (r *LogResolver) Skills(dst []int32, row int) []int32 {
 func (r *LogResolver) Append(h *History, row int) {
 	start := int32(len(h.Skills))
 	h.Skills = r.Skills(h.Skills, row)
-	h.Steps = append(h.Steps, Step{Item: r.Item(row), SkillStart: start, SkillEnd: int32(len(h.Skills)), Outcome: r.Outcome(row)})
+	h.Steps = append(h.Steps, Step{Item: r.Item(row), SkillStart: start, SkillEnd: int32(len(h.Skills)),
+		Outcome: r.Outcome(row), Hinted: r.log.HintsUsed[row] > 0})
 }
 
 // History resets h to the learner whose rows (in seq order, as
@@ -113,4 +121,5 @@ func (r *LogResolver) History(h *History, rows []int32) {
 // AddAttempt resolves a against ix and appends it with its outcome.
 func (h *History) AddAttempt(ix *Index, a *datasets.Attempt) {
 	AddAttempt(h, ix, a.Item, a.Skills, OutcomeOf(a.Independent, a.Supported))
+	h.Steps[len(h.Steps)-1].Hinted = a.HintsUsed > 0
 }

@@ -5,9 +5,24 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
 )
+
+// FamilyParams returns the settings of family from params, which holds
+// them keyed by family name. A variant ("elasticity+feedback",
+// "bestlr+support") without a section of its own reads its base family's
+// ("elasticity", "bestlr"), so thresholds set once apply to both.
+func FamilyParams(params map[string]map[string]any, family string) map[string]any {
+	if p, ok := params[family]; ok {
+		return p
+	}
+	if base, _, ok := strings.Cut(family, "+"); ok {
+		return params[base]
+	}
+	return nil
+}
 
 // DecodeParams decodes a family's FitOptions.Params into out, a pointer to
 // the family's settings struct whose json tags name the keys. Every family

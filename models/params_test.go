@@ -49,3 +49,31 @@ func TestDecodeParams(t *testing.T) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+func TestFamilyParams(t *testing.T) {
+	params := map[string]map[string]any{
+		"elasticity":     {"mastery": 0.7},
+		"bestlr":         {"l2": 1.0},
+		"bestlr+support": {"l2": 2.0},
+	}
+	tests := []struct {
+		family string
+		want   any
+	}{
+		{"elasticity", 0.7},
+		{"elasticity+feedback", 0.7}, // no section of its own: the base's
+		{"bestlr+support", 2.0},      // its own section wins
+		{"bestlr+stage2", 1.0},
+		{"pfa", nil},
+	}
+	for _, tt := range tests {
+		got := FamilyParams(params, tt.family)
+		var v any
+		for _, x := range got {
+			v = x
+		}
+		if v != tt.want {
+			t.Errorf("FamilyParams(%q) = %v, want a section holding %v", tt.family, got, tt.want)
+		}
+	}
+}

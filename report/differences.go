@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"math"
+	"strings"
 
 	"github.com/zpd-project/zpd/models/evaluate"
 )
@@ -66,23 +67,44 @@ var metrics = []metric{
 
 // Differences compares model with the best other model of lb on each metric
 // (best by the point estimate) by a paired bootstrap over test learners
-// (resamples resamples from seed). It returns nil when lb lacks model or
-// any other model.
+// (resamples resamples from seed). Variants of model (names model+"+…",
+// such as elasticity+feedback) are not "other" models: the comparison is
+// with the best competitor; Versus compares a variant. It returns nil when
+// lb lacks model or any other model.
 func Differences(lb *evaluate.Leaderboard, model string, resamples int, seed uint64) []Difference {
-	mi := -1
+	return differences(lb, model, resamples, seed, func(mi int, mt metric) int { return bestOther(lb, mi, mt, model+"+") })
+}
+
+// Versus compares model with other on each metric by the same paired
+// bootstrap as Differences. It returns nil when lb lacks either.
+func Versus(lb *evaluate.Leaderboard, model, other string, resamples int, seed uint64) []Difference {
+	oi := modelIndex(lb, other)
+	if oi < 0 {
+		return nil
+	}
+	return differences(lb, model, resamples, seed, func(int, metric) int { return oi })
+}
+
+func modelIndex(lb *evaluate.Leaderboard, name string) int {
 	for i := range lb.Models {
-		if lb.Models[i].Name == model {
-			mi = i
+		if lb.Models[i].Name == name {
+			return i
 		}
 	}
+	return -1
+}
+
+// differences compares model with the model pick chooses for each metric.
+func differences(lb *evaluate.Leaderboard, model string, resamples int, seed uint64, pick func(mi int, mt metric) int) []Difference {
+	mi := modelIndex(lb, model)
 	if mi < 0 || len(lb.Models) < 2 {
 		return nil
 	}
 	d := newBoardData(lb)
 	var out []Difference
 	for _, mt := range metrics {
-		bi := bestOther(lb, mi, mt)
-		if bi < 0 {
+		bi := pick(mi, mt)
+		if bi < 0 || bi == mi || math.IsNaN(mt.point(&lb.Models[bi])) {
 			continue
 		}
 		rm, rb := d.ranked(&lb.Models[mi], mt.sup), d.ranked(&lb.Models[bi], mt.sup)
@@ -95,12 +117,13 @@ func Differences(lb *evaluate.Leaderboard, model string, resamples int, seed uin
 	return out
 }
 
-// bestOther returns the index of the best model other than mi on mt, or -1.
-func bestOther(lb *evaluate.Leaderboard, mi int, mt metric) int {
+// bestOther returns the index of the best model other than mi on mt, or
+// -1, leaving out models whose names start with variant.
+func bestOther(lb *evaluate.Leaderboard, mi int, mt metric, variant string) int {
 	best := -1
 	for i := range lb.Models {
 		v := mt.point(&lb.Models[i])
-		if i == mi || math.IsNaN(v) {
+		if i == mi || math.IsNaN(v) || strings.HasPrefix(lb.Models[i].Name, variant) {
 			continue
 		}
 		if b := best; b < 0 || (mt.higher && v > mt.point(&lb.Models[b])) || (!mt.higher && v < mt.point(&lb.Models[b])) {

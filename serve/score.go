@@ -24,6 +24,9 @@ func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticit
 	for i := lr.AttemptStart; i < lr.AttemptStart+lr.AttemptN; i++ {
 		a := &req.Attempts[i]
 		features.AddAttempt(h, ix, a.Item, req.SkillIDs[a.SkillStart:a.SkillEnd], features.OutcomeOf(a.Independent, a.Supported))
+		if a.HintsUsed > 0 {
+			h.MarkHinted()
+		}
 		if h.Steps[h.Len()-1].Item == features.NoItem {
 			w.unknown = append(w.unknown, a.Item)
 		}
@@ -151,6 +154,11 @@ func (w *worker) appendResult(b []byte, l *loaded, req *request, li int, post *e
 	b = appendEstimate(b, `,"zpd_width":`, post.ZPDWidth)
 	b = append(b, `,"p_support_helps":`...)
 	b = appendFloat(b, post.PSupportHelps)
+	if post.FeedbackStage() {
+		b = appendEstimate(b, `,"stages":{"feedback":`, post.Stages.Feedback)
+		b = appendEstimate(b, `,"hints":`, post.Stages.Hints)
+		b = append(b, '}')
+	}
 	b = append(b, `,"readiness":[`...)
 	for i := range w.readiness {
 		if i > 0 {

@@ -97,7 +97,7 @@ func Run(ctx context.Context, cfg Config, data, out string, opts Options) (*Resu
 	}
 	model, err := fam.Fit(ctx, log, models.FitOptions{
 		Seed:     cfg.Seed,
-		Params:   cfg.Params[fam.Name()],
+		Params:   models.FamilyParams(cfg.Params, fam.Name()),
 		Progress: stageProgress(opts.Progress, "fit"),
 	})
 	if err != nil {

@@ -90,6 +90,7 @@ func runEval(cmd *cobra.Command, s evalSettings) error {
 	var diffs []report.Difference
 	if s.Resamples > 0 {
 		diffs = report.Differences(lb, elasticity.Name, s.Resamples, uint64(s.Seed))
+		diffs = append(diffs, report.Versus(lb, elasticity.FeedbackName, elasticity.Name, s.Resamples, uint64(s.Seed))...)
 	}
 	out := cmd.OutOrStdout()
 	if s.JSON {
@@ -104,7 +105,8 @@ func runEval(cmd *cobra.Command, s evalSettings) error {
 }
 
 // evalJSON is zpd eval --json: the leaderboard, and the paired bootstrap
-// differences between the elasticity model and the best other model.
+// differences between the elasticity model and the best other model, then
+// (when both ran) between elasticity+feedback and elasticity.
 type evalJSON struct {
 	*evaluate.Leaderboard
 	Differences []report.Difference `json:"differences,omitempty"`
@@ -113,19 +115,31 @@ type evalJSON struct {
 
 // writeDifferences prints the paired differences under the leaderboard.
 func writeDifferences(w io.Writer, diffs []report.Difference, resamples int) error {
-	if len(diffs) == 0 {
-		return nil
-	}
-	fmt.Fprintf(w, "\nelasticity − best other model, 95%% paired bootstrap over test learners (%d resamples):\n", resamples)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, d := range diffs {
-		verdict := "no clear difference"
-		if d.Better != nil && *d.Better {
-			verdict = "elasticity better"
-		} else if d.Better != nil {
-			verdict = d.Baseline + " better"
+	for start := 0; start < len(diffs); {
+		model := diffs[start].Model
+		end := start
+		for end < len(diffs) && diffs[end].Model == model {
+			end++
 		}
-		fmt.Fprintf(tw, "%s\tvs %s\t%+.4f [%+.4f, %+.4f]\t%s\n", d.Metric, d.Baseline, d.Value, d.Low, d.High, verdict)
+		what := "best other model"
+		if model != elasticity.Name {
+			what = diffs[start].Baseline
+		}
+		fmt.Fprintf(w, "\n%s − %s, 95%% paired bootstrap over test learners (%d resamples):\n", model, what, resamples)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, d := range diffs[start:end] {
+			verdict := "no clear difference"
+			if d.Better != nil && *d.Better {
+				verdict = d.Model + " better"
+			} else if d.Better != nil {
+				verdict = d.Baseline + " better"
+			}
+			fmt.Fprintf(tw, "%s\tvs %s\t%+.4f [%+.4f, %+.4f]\t%s\n", d.Metric, d.Baseline, d.Value, d.Low, d.High, verdict)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		start = end
 	}
-	return tw.Flush()
+	return nil
 }

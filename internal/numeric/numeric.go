@@ -45,3 +45,24 @@ func Inverse2(a [2][2]float64) [2][2]float64 {
 	det := a[0][0]*a[1][1] - a[0][1]*a[1][0]
 	return [2][2]float64{{a[1][1] / det, -a[0][1] / det}, {-a[1][0] / det, a[0][0] / det}}
 }
+
+// Inverse3 returns the inverse of the 3×3 matrix a by cofactors (±Inf or
+// NaN entries when a is singular).
+func Inverse3(a [3][3]float64) [3][3]float64 {
+	var c [3][3]float64
+	for i := 0; i < 3; i++ {
+		for j := 0; j < 3; j++ {
+			r0, r1 := (i+1)%3, (i+2)%3
+			c0, c1 := (j+1)%3, (j+2)%3
+			// cyclic minors carry their cofactor sign already
+			c[j][i] = a[r0][c0]*a[r1][c1] - a[r0][c1]*a[r1][c0]
+		}
+	}
+	det := a[0][0]*c[0][0] + a[0][1]*c[1][0] + a[0][2]*c[2][0]
+	for i := range c {
+		for j := range c[i] {
+			c[i][j] /= det
+		}
+	}
+	return c
+}

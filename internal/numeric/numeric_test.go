@@ -55,3 +55,30 @@ func TestInverse2(t *testing.T) {
 		}
 	}
 }
+
+func TestInverse3(t *testing.T) {
+	tests := [][3][3]float64{
+		{{4, 1, 0.5}, {1, 3, 0.2}, {0.5, 0.2, 2}},
+		{{1, 0, 0}, {0, 2, 0}, {0, 0, 5}},
+		{{2, -1, 0}, {-1, 2, -1}, {0, -1, 2}},
+		{{0, 1, 2}, {1, 0, 3}, {4, -3, 8}},
+	}
+	for _, a := range tests {
+		inv := Inverse3(a)
+		for i := 0; i < 3; i++ {
+			for j := 0; j < 3; j++ {
+				s := 0.0
+				for k := 0; k < 3; k++ {
+					s += a[i][k] * inv[k][j]
+				}
+				want := 0.0
+				if i == j {
+					want = 1
+				}
+				if math.Abs(s-want) > 1e-12 {
+					t.Fatalf("a·Inverse3(a)[%d][%d] = %v for %v, want %v", i, j, s, a, want)
+				}
+			}
+		}
+	}
+}

@@ -28,6 +28,7 @@ func All() []models.Family {
 		bestlr.Family{Support: true},
 		bestlr.Family{Support: true, Stage2: true},
 		elasticity.Family{},
+		elasticity.Family{Feedback: true},
 		dkt.Family{},
 	}
 }

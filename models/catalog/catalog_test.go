@@ -21,7 +21,7 @@ import (
 
 func TestLookup(t *testing.T) {
 	names := Names()
-	want := []string{"itemmean", "irt1pl", "pfa", "bestlr", "bestlr+support", "bestlr+stage2", "elasticity", "dkt"}
+	want := []string{"itemmean", "irt1pl", "pfa", "bestlr", "bestlr+support", "bestlr+stage2", "elasticity", "elasticity+feedback", "dkt"}
 	if !slices.Equal(names, want) {
 		t.Errorf("Names() = %v, want %v", names, want)
 	}
@@ -232,7 +232,7 @@ func TestEveryFamilyRoundTrips(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(b), `"format_version":1`) {
+		if !strings.Contains(string(b), `"format_version":`) {
 			t.Errorf("%s params lack format_version: %.80s", f.Name(), b)
 		}
 		back, err := f.Unmarshal(b)

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/internal/cputime"
 )
 
@@ -106,4 +107,58 @@ func BenchmarkFit10M(b *testing.B) {
 	b.ReportMetric(float64(log.Len())*float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
 	b.ReportMetric((cputime.Process().Seconds()-cpu)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(peakRSSMB(), "peakRSS_MB")
+}
+
+// BenchmarkScoreFeedback is BenchmarkScore for a model with the feedback
+// stage (fitted on a simulated log of 300 learners × 100 attempts over 2,000
+// items): three learner effects, and the combined elasticity and point of
+// difficulty by the unscented transform over the item bank's nodes.
+func BenchmarkScoreFeedback(b *testing.B) {
+	sc := defaultSim()
+	sc.Items = 2000
+	sc.Feedback, sc.PhiMean, sc.PhiSD, sc.FeedbackItemSD = true, 0.3, 0.6, 0.5
+	log, _ := simulate(sc)
+	cfg := DefaultConfig()
+	cfg.FeedbackStage = true
+	m, err := Fit(context.Background(), log, cfg, 1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var h History
+	res := features.NewLogResolver(m.Index(), log)
+	res.History(&h, log.Histories()[0][:50])
+	s := NewScorer(m)
+	s.Score(&h)
+	b.ReportAllocs()
+	cpu := cputime.Process().Seconds()
+	for b.Loop() {
+		s.Score(&h)
+		s.Readiness(1, nil)
+	}
+	b.ReportMetric((cputime.Process().Seconds()-cpu)*1e9/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkFitFeedback is BenchmarkFit's 100k case with the feedback stage
+// on, on a log drawn from its story.
+func BenchmarkFitFeedback(b *testing.B) {
+	sc := defaultSim()
+	sc.Learners, sc.Attempt, sc.Items, sc.Skills = 1000, 100, 2000, 50
+	sc.Gamma = [3]float64{0.005, 0.05, 0.02}
+	sc.Feedback, sc.PhiMean, sc.PhiSD, sc.FeedbackItemSD = true, 0.3, 0.6, 0.5
+	log, _ := simulate(sc)
+	cfg := DefaultConfig()
+	cfg.Practice, cfg.Threads, cfg.FeedbackStage = PracticeLinear, 2, true
+	b.ResetTimer()
+	cpu := cputime.Process().Seconds()
+	iters := 0
+	for b.Loop() {
+		m, err := Fit(context.Background(), log, cfg, 1, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		iters = m.Params().Fit.Iterations
+	}
+	b.ReportMetric(float64(log.Len())*float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
+	b.ReportMetric(float64(iters), "iterations")
+	b.ReportMetric((cputime.Process().Seconds()-cpu)/float64(b.N), "cpu-s/op")
 }

@@ -30,6 +30,12 @@ type Config struct {
 	SkillLearning bool `json:"skill_learning"`
 	// ItemSupport adds the per-item support-effectiveness offset d_j.
 	ItemSupport bool `json:"item_support"`
+	// FeedbackStage splits success with support into two continuation
+	// stages: success after feedback alone (a retry with no hint), then,
+	// for those that did not, success with hints, each with its own learner
+	// effect (φ for feedback, ε for hints) and item effect (docs/models.md,
+	// "Help versus feedback"). Off: one support stage.
+	FeedbackStage bool `json:"feedback_stage"`
 	// Practice is how practice counts enter the learning term: "log1p" or
 	// "linear".
 	Practice string `json:"practice"`

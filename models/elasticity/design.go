@@ -15,6 +15,7 @@ type design struct {
 	learnerStart    []int32 // rows of fitting learner u: learnerStart[u]:learnerStart[u+1]
 	item            []int32
 	out             []Outcome
+	hinted          []bool               // per row: support included hints (FeedbackStage only)
 	entStart        []int32              // row r's skill entries: entStart[r]:entStart[r+1]
 	entSkill        []int32              // skill of each entry
 	entF            [][nFeatures]float32 // practice features before the attempt
@@ -67,6 +68,9 @@ func newDesign(log *datasets.Log, hist [][]int32, learners []int32, cfg Config) 
 			j := log.Item[r]
 			d.item = append(d.item, j)
 			d.out = append(d.out, o)
+			if cfg.FeedbackStage {
+				d.hinted = append(d.hinted, log.HintsUsed[r] > 0)
+			}
 			d.itemRows[j]++
 			skills := ix.AttemptSkills(j, log.SkillsOf(int(r)))
 			for _, k := range skills {
@@ -84,6 +88,12 @@ func newDesign(log *datasets.Log, hist [][]int32, learners []int32, cfg Config) 
 		d.learnerStart = append(d.learnerStart, int32(len(d.item)))
 	}
 	return d
+}
+
+// feedbackSuccess reports whether row r succeeded at the feedback stage:
+// wrong alone, right in the end, with no hint.
+func (d *design) feedbackSuccess(r int32) bool {
+	return d.out[r] == SupportedSuccess && !d.hinted[r]
 }
 
 // rows returns the number of attempts.

@@ -131,14 +131,26 @@ func newFitter(d *design, cfg Config, threads int) *fitter {
 		varD:    1,
 		varBeta: 1, varDelt: 1,
 		varRate: [nFeatures]float64{0.01, 0.01, 0.01, 0.01, 0.01, 0.01},
+		varF:    1, varZeta: 1,
 	}
-	// start the population means at the observed success rates
-	var n1, s1, n2, s2 float64
-	for _, o := range d.out {
+	if obj.lay.feedback() {
+		obj.hyp.setCov3([3][3]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}})
+	}
+	// start the population means at the observed success rates of each
+	// stage
+	var n1, s1, n2, s2, nF, sF float64
+	for r, o := range d.out {
 		n1++
 		if o == IndependentSuccess {
 			s1++
 			continue
+		}
+		if obj.lay.feedback() {
+			nF++
+			if d.feedbackSuccess(int32(r)) {
+				sF++
+				continue
+			}
 		}
 		n2++
 		if o == SupportedSuccess {
@@ -150,6 +162,12 @@ func newFitter(d *design, cfg Config, threads int) *fitter {
 	f.x[lay.mean+1] = numeric.Logit((s2+0.5)/(n2+1)) - f.x[lay.mean]
 	for u := 0; u < d.learners(); u++ {
 		f.x[2*u], f.x[2*u+1] = f.x[lay.mean], f.x[lay.mean+1]
+	}
+	if lay.feedback() {
+		f.x[lay.fMean] = numeric.Logit((sF+0.5)/(nF+1)) - f.x[lay.mean]
+		for u := 0; u < d.learners(); u++ {
+			f.x[lay.phi+u] = f.x[lay.fMean]
+		}
 	}
 	return f
 }
@@ -246,7 +264,15 @@ func (f *fitter) run(ctx context.Context, check func() (bool, error)) error {
 // hyper returns the current population parameters.
 func (f *fitter) hyper() Hyper {
 	lay := f.obj.lay
-	return hyperOf(&f.obj.hyp, [2]float64{f.x[lay.mean], f.x[lay.mean+1]})
+	h := hyperOf(&f.obj.hyp, [2]float64{f.x[lay.mean], f.x[lay.mean+1]})
+	if lay.feedback() {
+		c := &f.obj.hyp.cov3
+		sd := math.Sqrt(c[2][2])
+		h.Feedback = &FeedbackHyper{Mean: f.x[lay.fMean], SD: sd,
+			CorrAbility: c[0][2] / (sd * math.Sqrt(c[0][0])), CorrElasticity: c[1][2] / (sd * math.Sqrt(c[1][1])),
+			ItemSD: math.Sqrt(f.obj.hyp.varF), SkillSD: math.Sqrt(f.obj.hyp.varZeta)}
+	}
+	return h
 }
 
 // trace records the iteration just taken; value is the objective at the
@@ -347,31 +373,10 @@ func (f *fitter) updateHyper() {
 	shCurv := o.shCurv
 	minVar := f.cfg.MinSD * f.cfg.MinSD
 
-	mu := [2]float64{x[lay.mean], x[lay.mean+1]}
-	var s [2][2]float64
-	nU := d.learners()
-	for u := 0; u < nU; u++ {
-		c := o.ucurv[u]
-		a := [2][2]float64{{c[0] + h.prec[0][0], c[1] + h.prec[0][1]}, {c[1] + h.prec[1][0], c[2] + h.prec[1][1]}}
-		inv := numeric.Inverse2(a)
-		k := skewShift(c, o.uskew[u], h.prec)
-		e0, e1 := x[2*u]+k[0]-mu[0], x[2*u+1]+k[1]-mu[1]
-		s[0][0] += e0*e0 + inv[0][0]
-		s[0][1] += e0*e1 + inv[0][1]
-		s[1][1] += e1*e1 + inv[1][1]
-	}
-	if nU > 0 {
-		n := float64(nU)
-		corr := s[0][1] / math.Sqrt(s[0][0]*s[1][1])
-		var cov [2][2]float64
-		cov[0][0] = relax(old.cov[0][0], s[0][0]/n, minVar)
-		cov[1][1] = relax(old.cov[1][1], s[1][1]/n, minVar)
-		cov[0][1] = corr * math.Sqrt(cov[0][0]*cov[1][1])
-		if lim := maxCorr * math.Sqrt(cov[0][0]*cov[1][1]); math.Abs(cov[0][1]) > lim {
-			cov[0][1] = math.Copysign(lim, cov[0][1])
-		}
-		cov[1][0] = cov[0][1]
-		h.cov, h.prec = cov, numeric.Inverse2(cov)
+	if lay.feedback() {
+		f.updateCov3(old, minVar)
+	} else {
+		f.updateCov(old, minVar)
 	}
 
 	// items around their skill means
@@ -416,10 +421,123 @@ func (f *fitter) updateHyper() {
 			h.varDelt = relax(old.varDelt, sDelt/nK, minVar)
 		}
 	}
+	if lay.feedback() && f.cfg.ItemSupport {
+		f.updateFeedbackItems(&old, minVar)
+	}
 	if nRate > 0 && f.cfg.Learning && f.cfg.SkillLearning {
 		for c := 0; c < nFeatures; c++ {
 			h.varRate[c] = relax(old.varRate[c], sRate[c]/nRate, minVar*minVar)
 		}
+	}
+}
+
+// updateCov re-estimates the population covariance of (θ, ε): the EM
+// update mean_u[(x_u + κ_u − μ)(x_u + κ_u − μ)ᵀ + S_u], variances
+// over-relaxed, the correlation bounded by maxCorr.
+func (f *fitter) updateCov(old hyper, minVar float64) {
+	o, lay, x, h := f.obj, f.obj.lay, f.x, &f.obj.hyp
+	mu := [2]float64{x[lay.mean], x[lay.mean+1]}
+	var s [2][2]float64
+	nU := f.d.learners()
+	for u := 0; u < nU; u++ {
+		c := o.ucurv[u]
+		a := [2][2]float64{{c[0] + h.prec[0][0], c[1] + h.prec[0][1]}, {c[1] + h.prec[1][0], c[2] + h.prec[1][1]}}
+		inv := numeric.Inverse2(a)
+		k := skewShift(c, o.uskew[u], h.prec)
+		e0, e1 := x[2*u]+k[0]-mu[0], x[2*u+1]+k[1]-mu[1]
+		s[0][0] += e0*e0 + inv[0][0]
+		s[0][1] += e0*e1 + inv[0][1]
+		s[1][1] += e1*e1 + inv[1][1]
+	}
+	if nU == 0 {
+		return
+	}
+	n := float64(nU)
+	corr := s[0][1] / math.Sqrt(s[0][0]*s[1][1])
+	var cov [2][2]float64
+	cov[0][0] = relax(old.cov[0][0], s[0][0]/n, minVar)
+	cov[1][1] = relax(old.cov[1][1], s[1][1]/n, minVar)
+	cov[0][1] = corr * math.Sqrt(cov[0][0]*cov[1][1])
+	if lim := maxCorr * math.Sqrt(cov[0][0]*cov[1][1]); math.Abs(cov[0][1]) > lim {
+		cov[0][1] = math.Copysign(lim, cov[0][1])
+	}
+	cov[1][0] = cov[0][1]
+	h.cov, h.prec = cov, numeric.Inverse2(cov)
+}
+
+// updateCov3 is updateCov for (θ, ε, φ) under the feedback stage: each
+// correlation takes its EM value bounded by maxCorr, and all three shrink
+// together until the matrix is positive definite.
+func (f *fitter) updateCov3(old hyper, minVar float64) {
+	o, lay, x := f.obj, f.obj.lay, f.x
+	mu := [3]float64{x[lay.mean], x[lay.mean+1], x[lay.fMean]}
+	var s [3][3]float64
+	nU := f.d.learners()
+	for u := 0; u < nU; u++ {
+		cov, k := o.laplace3(u)
+		e := [3]float64{x[2*u] + k[0] - mu[0], x[2*u+1] + k[1] - mu[1], x[lay.phi+u] + k[2] - mu[2]}
+		for i := range e {
+			for j := range e {
+				s[i][j] += e[i]*e[j] + cov[i][j]
+			}
+		}
+	}
+	if nU == 0 {
+		return
+	}
+	n := float64(nU)
+	var sd [3]float64
+	for i := range sd {
+		sd[i] = math.Sqrt(relax(old.cov3[i][i], s[i][i]/n, minVar))
+	}
+	var corr [3][3]float64
+	for i := range corr {
+		for j := range corr {
+			corr[i][j] = max(min(s[i][j]/math.Sqrt(s[i][i]*s[j][j]), maxCorr), -maxCorr)
+		}
+		corr[i][i] = 1
+	}
+	for shrink := 1.0; ; shrink *= 0.9 {
+		var c [3][3]float64
+		for i := range c {
+			c[i][i] = sd[i] * sd[i]
+			for j := 0; j < i; j++ {
+				c[i][j] = shrink * corr[i][j] * sd[i] * sd[j]
+				c[j][i] = c[i][j]
+			}
+		}
+		if _, ok := sigmaPoints([3]float64{}, c); ok || shrink < 1e-3 {
+			o.hyp.setCov3(c)
+			return
+		}
+	}
+}
+
+// updateFeedbackItems re-estimates σ_f (items' feedback effects around
+// their skill means) and σ_ζ (skill means around 0), as for σ_d and σ_δ.
+func (f *fitter) updateFeedbackItems(old *hyper, minVar float64) {
+	o, d, lay, x := f.obj, f.d, f.obj.lay, f.x
+	var sf, nf, sz, nz float64
+	for j := 0; j < d.nItems; j++ {
+		if d.itemRows[j] == 0 {
+			continue
+		}
+		r := x[lay.fItems+j] - feedbackSkillMean(x, lay, d.itemSkills[d.itemSkillStart[j]:d.itemSkillStart[j+1]])
+		sf += r*r + 1/(o.shCurv[lay.fItems+j-lay.shared]+1/old.varF)
+		nf++
+	}
+	for k := 0; k < d.nSkills; k++ {
+		if pin := d.skillPin[k]; pin > 0 {
+			z := x[lay.fSkills+k]
+			sz += z*z + 1/(pin/old.varF+1/old.varZeta)
+			nz++
+		}
+	}
+	if nf > 0 {
+		o.hyp.varF = relax(old.varF, sf/nf, minVar)
+	}
+	if nz > 0 {
+		o.hyp.varZeta = relax(old.varZeta, sz/nz, minVar)
 	}
 }
 
@@ -463,6 +581,17 @@ func (f *fitter) params(log *datasets.Log) *Params {
 		p.SupportSD = 0
 	}
 	copy(p.Rates[:], x[lay.rates:lay.rates+nFeatures])
+	if lay.feedback() {
+		p.Version = FormatVersionFeedback
+		p.Feedback = &FeedbackParams{
+			Mean: x[lay.fMean], Cov: h.cov3, ItemSD: math.Sqrt(h.varF),
+			ItemEffect:  append([]float64(nil), x[lay.fItems:lay.fItems+d.nItems]...),
+			SkillEffect: append([]float64(nil), x[lay.fSkills:lay.fSkills+d.nSkills]...),
+		}
+		if !f.cfg.ItemSupport {
+			p.Feedback.ItemSD = 0
+		}
+	}
 	for j := range p.Difficulty {
 		p.Difficulty[j] = x[lay.items+2*j]
 		p.SupportEffect[j] = x[lay.items+2*j+1]

@@ -63,6 +63,19 @@ type Hyper struct {
 	// RateSD are the σ_γ,c of the per-skill learning-rate deviations, in
 	// feature order (failed, supported, independent, then recency).
 	RateSD [nFeatures]float64 `json:"rate_sd"`
+	// Feedback are the feedback stage's population parameters (nil
+	// without it).
+	Feedback *FeedbackHyper `json:"feedback,omitempty"`
+}
+
+// FeedbackHyper are the feedback stage's population parameters.
+type FeedbackHyper struct {
+	Mean           float64 `json:"mean"`            // μ_φ
+	SD             float64 `json:"sd"`              // σ_φ
+	CorrAbility    float64 `json:"corr_ability"`    // corr(θ, φ)
+	CorrElasticity float64 `json:"corr_elasticity"` // corr(ε, φ)
+	ItemSD         float64 `json:"item_sd"`         // σ_f
+	SkillSD        float64 `json:"skill_sd"`        // σ_ζ
 }
 
 // traceEvery is how often (in iterations) the trace records the objective.
@@ -98,6 +111,13 @@ func (a Hyper) changes(b Hyper) map[string]float64 {
 	}
 	for c := range a.RateSD {
 		m["rate_sd_"+featureName(c)] = math.Abs(b.RateSD[c] - a.RateSD[c])
+	}
+	if a.Feedback != nil && b.Feedback != nil {
+		m["feedback_sd"] = math.Abs(b.Feedback.SD - a.Feedback.SD)
+		m["feedback_corr_ability"] = math.Abs(b.Feedback.CorrAbility - a.Feedback.CorrAbility)
+		m["feedback_corr_elasticity"] = math.Abs(b.Feedback.CorrElasticity - a.Feedback.CorrElasticity)
+		m["feedback_item_sd"] = math.Abs(b.Feedback.ItemSD - a.Feedback.ItemSD)
+		m["feedback_skill_sd"] = math.Abs(b.Feedback.SkillSD - a.Feedback.SkillSD)
 	}
 	return m
 }

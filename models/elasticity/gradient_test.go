@@ -35,10 +35,39 @@ func smallProblem(t *testing.T) (*objective, []float64) {
 	return o, x
 }
 
+// smallFeedbackProblem is smallProblem with the feedback stage on.
+func smallFeedbackProblem(t *testing.T) (*objective, []float64) {
+	t.Helper()
+	sc := defaultSim()
+	sc.Learners, sc.Attempt, sc.Items, sc.Skills = 6, 25, 12, 4
+	sc.Gamma = [3]float64{0.01, 0.05, 0.03}
+	sc.Feedback, sc.PhiMean, sc.PhiSD, sc.FeedbackItemSD = true, 0.5, 0.4, 0.3
+	log, _ := simulate(sc)
+	cfg := DefaultConfig()
+	cfg.FeedbackStage = true
+	fitting, _ := splitValidation(log, 0, 0)
+	d := newDesign(log, log.Histories(), fitting, cfg)
+	o := newObjective(d, cfg, 2)
+	o.hyp = hyper{varB: 0.7, varD: 0.4, varBeta: 1.3, varDelt: 0.6, varRate: [nFeatures]float64{0.02, 0.05, 0.1, 0.03, 0.04, 0.06},
+		varF: 0.35, varZeta: 0.9}
+	o.hyp.setCov3([3][3]float64{{1.1, 0.3, 0.2}, {0.3, 0.5, -0.1}, {0.2, -0.1, 0.8}})
+	rng := rand.New(rand.NewPCG(5, 6))
+	x := make([]float64, o.lay.n)
+	for i := range x {
+		x[i] = 0.5 * rng.NormFloat64()
+	}
+	return o, x
+}
+
 // TestGradientFiniteDifference checks the analytic gradient against central
-// differences of the objective's value.
+// differences of the objective's value, with and without the feedback stage.
 func TestGradientFiniteDifference(t *testing.T) {
-	o, x := smallProblem(t)
+	t.Run("one support stage", func(t *testing.T) { checkFiniteDifference(t, smallProblem) })
+	t.Run("feedback stage", func(t *testing.T) { checkFiniteDifference(t, smallFeedbackProblem) })
+}
+
+func checkFiniteDifference(t *testing.T, problem func(*testing.T) (*objective, []float64)) {
+	o, x := problem(t)
 	g := make([]float64, len(x))
 	o.eval(x, g)
 	scratch := make([]float64, len(x))

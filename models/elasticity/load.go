@@ -12,7 +12,7 @@ import (
 // scorer links only this family rather than every family of the catalog.
 func Load(dir string) (*Model, artifact.Metadata, error) {
 	a, err := artifact.Load(dir, func(family string) (models.Family, error) {
-		if family != Name {
+		if family != Name && family != FeedbackName {
 			return nil, fmt.Errorf("family %q cannot score learners: scoring needs an %q model (train with --family %s)", family, Name, Name)
 		}
 		return Family{}, nil

@@ -25,21 +25,35 @@ import (
 // Name is the family's name in config files, artifacts and leaderboards.
 const Name = "elasticity"
 
+// FeedbackName names the family variant with the feedback stage on
+// (Family{Feedback: true}), so the evaluation compares it with the default
+// on the same folds.
+const FeedbackName = Name + "+feedback"
+
 // Family fits and decodes elasticity models. The zero value is ready to use.
-type Family struct{}
+type Family struct {
+	// Feedback turns Config.FeedbackStage on whatever the params say.
+	Feedback bool
+}
 
 var _ models.Family = Family{}
 
-// Name returns "elasticity".
-func (Family) Name() string { return Name }
+// Name returns "elasticity", or FeedbackName for the feedback variant.
+func (f Family) Name() string {
+	if f.Feedback {
+		return FeedbackName
+	}
+	return Name
+}
 
 // Fit fits the population model on train (every learner in it is a training
 // learner). opts.Params is decoded by ParseConfig.
-func (Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptions) (models.Model, error) {
+func (f Family) Fit(ctx context.Context, train *datasets.Log, opts models.FitOptions) (models.Model, error) {
 	cfg, err := ParseConfig(opts.Params)
 	if err != nil {
 		return nil, err
 	}
+	cfg.FeedbackStage = cfg.FeedbackStage || f.Feedback
 	return Fit(ctx, train, cfg, opts.Seed, opts.Progress)
 }
 
@@ -58,6 +72,10 @@ type Model struct {
 	p    *Params
 	ix   *features.Index
 	prec [2][2]float64 // inverse of p.Cov
+	// with the feedback stage: the prior precision of (θ, ε, φ) and the
+	// item bank's support effects
+	prec3 [3][3]float64
+	bank  *bank
 	// logit of the mastery and reach thresholds
 	logitMastery, logitReach float64
 	scale                    features.Scale
@@ -79,14 +97,24 @@ func NewModel(p *Params) (*Model, error) {
 		scale:        features.NewScale(p.Config.Practice, p.Config.Recency),
 	}
 	m.prec = numeric.Inverse2(p.Cov)
+	if p.Feedback != nil {
+		m.prec3 = m.precision3()
+		m.bank = newBank(p.Feedback.ItemEffect, p.SupportEffect)
+	}
 	return m, nil
 }
 
 // Params returns the model's parameters. They must not be modified.
 func (m *Model) Params() *Params { return m.p }
 
-// Family returns "elasticity".
-func (m *Model) Family() string { return Name }
+// Family returns "elasticity", or FeedbackName for a model with the
+// feedback stage.
+func (m *Model) Family() string {
+	if m.p.Feedback != nil {
+		return FeedbackName
+	}
+	return Name
+}
 
 // MarshalParams encodes the parameters as JSON; see docs/models.md.
 func (m *Model) MarshalParams() ([]byte, error) { return m.p.marshal() }

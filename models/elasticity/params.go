@@ -3,6 +3,7 @@ package elasticity
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // FormatName and FormatVersion identify the parameter encoding written by
@@ -10,6 +11,10 @@ import (
 const (
 	FormatName    = "zpd-elasticity"
 	FormatVersion = 1
+	// FormatVersionFeedback is written for models with the feedback
+	// stage, so a reader that predates it refuses them instead of
+	// scoring them without it.
+	FormatVersionFeedback = 2
 )
 
 // Params are the frozen population parameters of a fitted elasticity model:
@@ -51,9 +56,27 @@ type Params struct {
 	ItemSD    float64 `json:"item_sd"`
 	SupportSD float64 `json:"support_sd"`
 
+	// Feedback holds the feedback stage's parameters (Config.FeedbackStage;
+	// nil without it).
+	Feedback *FeedbackParams `json:"feedback,omitempty"`
+
 	// Fit says how the fit that produced these parameters ended (nil for
 	// parameters written before it was recorded, or built by hand).
 	Fit *FitReport `json:"fit,omitempty"`
+}
+
+// FeedbackParams are the feedback stage's population parameters: φ has
+// population mean Mean, and (θ, ε, φ) covariance Cov (whose (θ, ε) block
+// is Params.Cov); each item's feedback effect f_j
+// (ItemEffect, aligned with Params.Items) and each skill's mean ζ_k
+// (SkillEffect, aligned with Params.Skills), and ItemSD σ_f, the prior SD of
+// f_j around its skills' mean (the extra uncertainty of an unseen item).
+type FeedbackParams struct {
+	Mean        float64       `json:"mean"`
+	Cov         [3][3]float64 `json:"cov"`
+	ItemEffect  []float64     `json:"item_effect"`
+	SkillEffect []float64     `json:"skill_effect"`
+	ItemSD      float64       `json:"item_sd"`
 }
 
 // check reports parameters whose shapes disagree or whose covariance is not
@@ -62,10 +85,13 @@ func (p *Params) check() error {
 	if p.Format != FormatName {
 		return fmt.Errorf("format %q, want %q", p.Format, FormatName)
 	}
-	if p.Version != FormatVersion {
-		return fmt.Errorf("version %d not supported (want %d)", p.Version, FormatVersion)
+	if p.Version != FormatVersion && p.Version != FormatVersionFeedback {
+		return fmt.Errorf("version %d not supported (want %d or %d)", p.Version, FormatVersion, FormatVersionFeedback)
 	}
 	if err := p.Config.Validate(); err != nil {
+		return err
+	}
+	if err := p.checkFeedback(); err != nil {
 		return err
 	}
 	nI, nK := len(p.Items), len(p.Skills)
@@ -97,6 +123,43 @@ func (p *Params) check() error {
 		return fmt.Errorf("cov %v is not symmetric positive definite", c)
 	}
 	return p.checkValues()
+}
+
+// checkFeedback reports a feedback stage that disagrees with the version,
+// the config or the item and skill arrays.
+func (p *Params) checkFeedback() error {
+	want := p.Config.FeedbackStage
+	switch f := p.Feedback; {
+	case want != (f != nil) || want != (p.Version == FormatVersionFeedback):
+		return fmt.Errorf("feedback: config feedback_stage %v, format_version %d and feedback parameters present %v disagree",
+			want, p.Version, f != nil)
+	case f == nil:
+		return nil
+	case len(f.ItemEffect) != len(p.Items) || len(f.SkillEffect) != len(p.Skills):
+		return fmt.Errorf("feedback: %d items and %d skills but item_effect %d, skill_effect %d",
+			len(p.Items), len(p.Skills), len(f.ItemEffect), len(f.SkillEffect))
+	case !(f.ItemSD >= 0):
+		return fmt.Errorf("feedback: item_sd %g must be ≥ 0", f.ItemSD)
+	case f.Cov[0][0] != p.Cov[0][0] || f.Cov[0][1] != p.Cov[0][1] || f.Cov[1][1] != p.Cov[1][1]:
+		return fmt.Errorf("feedback: cov's (θ, ε) block %v disagrees with cov %v", f.Cov, p.Cov)
+	}
+	c := p.Feedback.Cov
+	for i := range c {
+		for j := range c {
+			if c[i][j] != c[j][i] || !(math.Abs(c[i][j]) <= maxLogit*maxLogit) {
+				return fmt.Errorf("feedback: cov %v is not a symmetric fitted covariance", c)
+			}
+		}
+	}
+	if _, ok := sigmaPoints([3]float64{}, c); !ok {
+		return fmt.Errorf("feedback: cov %v is not positive definite", c)
+	}
+	for i, v := range append(append([]float64{p.Feedback.Mean, p.Feedback.ItemSD}, p.Feedback.ItemEffect...), p.Feedback.SkillEffect...) {
+		if !(math.Abs(v) <= maxLogit) {
+			return fmt.Errorf("feedback value %d = %g: not a fitted value", i, v)
+		}
+	}
+	return nil
 }
 
 // MarshalParams encodes p as JSON (format FormatName, version FormatVersion).

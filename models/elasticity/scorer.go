@@ -47,9 +47,21 @@ type Posterior struct {
 	// lifts this learner at all. When ε ≤ 0 (SupportHelps false) the ZPD
 	// band is not a zone support opens, and callers do not present it as one.
 	PSupportHelps float64 `json:"p_support_helps"`
+	// Stages are the two support effects of a model with the feedback
+	// stage (zero without it); Elasticity is then their combination.
+	Stages StageEffects `json:"stages,omitzero"`
 
 	mode [2]float64 // the posterior mode of (θ, ε)
+	// with the feedback stage: the posterior mean and covariance of
+	// (θ, ε, φ), which Readiness reads
+	x3   [3]float64
+	c3   [3][3]float64
+	bank *bank // nil without the feedback stage
 }
+
+// FeedbackStage reports whether the posterior comes from a model with the
+// feedback stage, so Stages holds the learner's two support effects.
+func (p *Posterior) FeedbackStage() bool { return p.bank != nil }
 
 // SupportHelps reports whether the posterior mean of ε is above zero: whether
 // the learner has a ZPD band to draw or serve.
@@ -122,6 +134,8 @@ type Scorer struct {
 	m        *Model
 	practice *features.Practice // the learner's practice so far
 	o1, o2   []float64          // per step: stage-1 and stage-2 offsets
+	o3       []float64          // per step: feedback-stage offset (feedback stage only)
+	hinted   []bool             // per step: support included hints (feedback stage only)
 	out      []Outcome
 	post     Posterior
 	skills   []int32
@@ -140,6 +154,12 @@ func (s *Scorer) Model() *Model { return s.m }
 // practice counts, so Readiness afterwards forecasts the next attempt.
 func (s *Scorer) Score(h *History) Posterior {
 	s.prepare(h)
+	if s.m.p.Feedback != nil {
+		mode, x, cov := s.newton3()
+		s.post = s.derive3(x, cov, len(h.Steps))
+		s.post.mode = [2]float64{mode[0], mode[1]}
+		return s.post
+	}
 	mode, x, cov := s.newton()
 	s.post = s.derive(x, cov, len(h.Steps))
 	s.post.mode = mode
@@ -159,6 +179,13 @@ func (s *Scorer) prepare(h *History) {
 		s.o1, s.o2, s.out = make([]float64, n, 2*n), make([]float64, n, 2*n), make([]Outcome, n, 2*n)
 	}
 	s.o1, s.o2, s.out = s.o1[:n], s.o2[:n], s.out[:n]
+	fb := s.m.p.Feedback != nil
+	if fb {
+		if cap(s.o3) < n {
+			s.o3, s.hinted = make([]float64, n, 2*n), make([]bool, n, 2*n)
+		}
+		s.o3, s.hinted = s.o3[:n], s.hinted[:n]
+	}
 	for t := range h.Steps {
 		st := &h.Steps[t]
 		skills := s.m.AttemptSkills(st.Item, h.Skills[st.SkillStart:st.SkillEnd])
@@ -166,6 +193,10 @@ func (s *Scorer) prepare(h *History) {
 		l, _ := s.m.Term(s.practice, skills)
 		s.o1[t] = l - b
 		s.o2[t] = l - b + d
+		if fb {
+			s.o3[t] = l - b + s.m.FeedbackItemParams(st.Item, skills)
+			s.hinted[t] = st.Hinted
+		}
 		s.out[t] = st.Outcome
 		s.practice.Add(skills, st.Outcome)
 	}
@@ -300,6 +331,17 @@ func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
 		extra2 = extra1 + p.SupportSD*p.SupportSD
 	}
 	l, _ := s.m.Term(s.practice, skills)
+	if s.post.bank != nil {
+		if item == NoItem && len(skills) == 0 {
+			return readinessBank(&s.post, b-l, extra1, s.m.ZoneRule())
+		}
+		f := s.m.FeedbackItemParams(item, skills)
+		extraF := extra1
+		if item == NoItem {
+			extraF += p.Feedback.ItemSD * p.Feedback.ItemSD
+		}
+		return readiness3(&s.post, b-l, d, f, extra1, extra2, extraF, s.m.ZoneRule())
+	}
 	return readiness(&s.post, b-l, d, extra1, extra2, s.m.ZoneRule())
 }
 
@@ -308,6 +350,9 @@ func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
 // the platform supplies: Scorer.Readiness for that difficulty with no
 // item support effect and no practice adjustment, zoned by rule z.
 func (post Posterior) ReadinessAt(difficulty float64, z ZoneRule) Readiness {
+	if post.bank != nil {
+		return readinessBank(&post, difficulty, 0, z)
+	}
 	return readiness(&post, difficulty, 0, 0, 0, z)
 }
 
@@ -329,15 +374,21 @@ func readiness(post *Posterior, b, d, extra1, extra2 float64, z ZoneRule) Readin
 		Supported:   Estimate{p2, p2 * (1 - p2) * math.Sqrt(v2)},
 		PMastered:   above(eta1, numeric.Logit(z.Mastery), v1),
 		PReach:      above(eta2, numeric.Logit(z.Reach), v2),
-		Zone:        Proximal,
 	}
-	switch {
-	case r.PMastered >= z.Credibility:
-		r.Zone = Mastered
-	case 1-r.PReach >= z.Credibility:
-		r.Zone = BeyondReach
-	}
+	r.Zone = z.zone(r.PMastered, r.PReach)
 	return r
+}
+
+// zone labels an item from the posterior probabilities that the learner
+// has mastered it and that it is within reach with support.
+func (z ZoneRule) zone(pMastered, pReach float64) Zone {
+	switch {
+	case pMastered >= z.Credibility:
+		return Mastered
+	case 1-pReach >= z.Credibility:
+		return BeyondReach
+	}
+	return Proximal
 }
 
 // above is P(η ≥ threshold) for η normal with mean eta and variance v:

@@ -23,6 +23,12 @@ type simConfig struct {
 	// helps every item alike).
 	SupportSD float64
 	Gamma     [3]float64 // by Outcome: failed, supported, independent
+	// Feedback generates the feedback stage: after failing alone a learner
+	// first succeeds after feedback with P = σ(η + φ + f_j) (no hint),
+	// else takes hints and succeeds with P = σ(η + ε + d_j). φ ~
+	// N(PhiMean, PhiSD²) independent of (θ, ε); f_j ~ N(0, FeedbackItemSD²).
+	Feedback                       bool
+	PhiMean, PhiSD, FeedbackItemSD float64
 }
 
 func defaultSim() simConfig {
@@ -35,6 +41,7 @@ type simTruth struct {
 	Theta, Eps []float64 // by learner index (= log learner index)
 	B          []float64 // by item index (= log item index, items interned in order)
 	D          []float64 // item support effects, by item index
+	Phi, F     []float64 // feedback effects of learners and items (Feedback only)
 }
 
 func simulate(c simConfig) (*datasets.Log, *simTruth) {
@@ -64,6 +71,11 @@ func simulate(c simConfig) (*datasets.Log, *simTruth) {
 		}
 		tr.D = append(tr.D, d)
 	}
+	if c.Feedback {
+		for range c.Items {
+			tr.F = append(tr.F, c.FeedbackItemSD*rng.NormFloat64())
+		}
+	}
 	log := datasets.NewLog()
 	for j := range c.Items { // intern items in index order
 		log.Items.Intern("i" + strconv.Itoa(j))
@@ -75,6 +87,11 @@ func simulate(c simConfig) (*datasets.Log, *simTruth) {
 		ep := c.EpsMean + c.EpsSD*(c.Corr*z1+math.Sqrt(1-c.Corr*c.Corr)*z2)
 		tr.Theta = append(tr.Theta, th)
 		tr.Eps = append(tr.Eps, ep)
+		phi := 0.0
+		if c.Feedback {
+			phi = c.PhiMean + c.PhiSD*rng.NormFloat64()
+			tr.Phi = append(tr.Phi, phi)
+		}
 		clear(learned)
 		id := "u" + strconv.Itoa(i)
 		for t := 0; t < c.Attempt; t++ {
@@ -89,7 +106,17 @@ func simulate(c simConfig) (*datasets.Log, *simTruth) {
 			gain /= float64(len(itemSkills[j]))
 			eta := th + gain - tr.B[j]
 			a.Independent = rng.Float64() < sigmoid(eta)
-			a.Supported = a.Independent || rng.Float64() < sigmoid(eta+ep+tr.D[j])
+			switch {
+			case a.Independent:
+				a.Supported = true
+			case c.Feedback && rng.Float64() < sigmoid(eta+phi+tr.F[j]):
+				a.Supported = true
+			default:
+				a.Supported = rng.Float64() < sigmoid(eta+ep+tr.D[j])
+				if c.Feedback {
+					a.HintsUsed = 1
+				}
+			}
 			o := OutcomeOf(a.Independent, a.Supported)
 			for _, k := range itemSkills[j] {
 				learned[k] += c.Gamma[o]

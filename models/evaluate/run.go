@@ -107,7 +107,7 @@ func testSet(log *datasets.Log) (*Leaderboard, [][]int32) {
 // evalFamily fits f on train, replays the test histories and scores them.
 func evalFamily(ctx context.Context, f models.Family, train, log *datasets.Log, histories [][]int32, test []TestAttempt, opts Options) (ModelScore, error) {
 	name := f.Name()
-	fo := models.FitOptions{Seed: opts.Seed, Params: opts.Params[name]}
+	fo := models.FitOptions{Seed: opts.Seed, Params: models.FamilyParams(opts.Params, name)}
 	if opts.Progress != nil {
 		fo.Progress = func(done float64) { opts.Progress(name, done) }
 	}

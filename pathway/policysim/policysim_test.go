@@ -314,3 +314,37 @@ func TestWorldFromModel(t *testing.T) {
 		t.Errorf("summary %+v", s)
 	}
 }
+
+// A summarised world keeps WorldFromModel's population and learning and
+// draws a bank of the model's size and spread.
+func TestSummaryWorldFromModel(t *testing.T) {
+	m := prepare(t, smallWorld()).Model
+	p := m.Params()
+	full, w := WorldFromModel(m, DefaultWorld()), SummaryWorldFromModel(m, DefaultWorld())
+	if w.Population != full.Population || w.Learning != full.Learning || len(w.Bank.List) != 0 {
+		t.Errorf("summary %+v, full population %+v learning %+v", w, full.Population, full.Learning)
+	}
+	multi := 0
+	for _, it := range full.Bank.List {
+		if len(it.Skills) > 1 {
+			multi++
+		}
+	}
+	var ss float64
+	for _, b := range p.SkillDifficulty {
+		ss += b * b
+	}
+	mean := 0.0
+	for _, b := range p.SkillDifficulty {
+		mean += b / float64(len(p.SkillDifficulty))
+	}
+	wantSkillSD := math.Sqrt(ss/float64(len(p.SkillDifficulty)) - mean*mean)
+	b := w.Bank
+	if b.Skills != len(p.Skills) || b.Items != len(p.Items) || b.TwoSkillShare != float64(multi)/float64(len(p.Items)) ||
+		math.Abs(b.SkillSD-wantSkillSD) > 1e-9 || !(b.ItemSD > 0) || !(b.SupportSD > 0) {
+		t.Errorf("bank %+v, want %d skills, %d items, %d multi-skill, skill sd %v", b, len(p.Skills), len(p.Items), multi, wantSkillSD)
+	}
+	if err := w.Validate(); err != nil {
+		t.Error(err)
+	}
+}

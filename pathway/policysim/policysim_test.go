@@ -165,6 +165,7 @@ func (aimBeyond) NewLearner(*elasticity.Model) pathway.Learner { return &aimBeyo
 type aimBeyondLearner struct{}
 
 func (*aimBeyondLearner) Observe(*pathway.Observation) {}
+func (*aimBeyondLearner) Reset()                       {}
 func (*aimBeyondLearner) Next(dst []pathway.Recommendation, v *pathway.View) []pathway.Recommendation {
 	best := 0
 	for c := range v.Candidates {

@@ -349,3 +349,38 @@ func TestSummaryWorldFromModel(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// With ε the same for every learner, three ε quartiles are empty: the
+// Markdown and the page show a dash there, never NaN.
+func TestEmptyQuartilesShowNoNaN(t *testing.T) {
+	w := smallWorld()
+	w.Population.ElasticitySD, w.Population.Correlation = 0, 0
+	setup := prepare(t, w)
+	s := run(t, setup, Options{Policies: policies(t, &w), Learners: 40, Steps: 10, Seed: 1, Resamples: 20})
+	empty := 0
+	for _, g := range s.Policies[0].ByElasticity {
+		if g.Learners == 0 {
+			empty++
+		}
+	}
+	if empty == 0 {
+		t.Fatalf("no empty ε quartile: %+v", s.Policies[0].ByElasticity)
+	}
+	var md strings.Builder
+	if err := s.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := s.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"markdown": md.String(), "page": string(page)} {
+		if strings.Contains(text, "NaN") || !strings.Contains(text, "—") {
+			t.Errorf("%s shows NaN or no dash for the empty quartiles:\n%s", name, text)
+		}
+	}
+}

@@ -28,10 +28,12 @@ type rec struct {
 	Reason   string
 }
 
-// TestRecommendationsSameOnEveryPath recommends with every policy three
+// TestRecommendationsSameOnEveryPath recommends with every policy four
 // ways — zpd score --recommend (batch), /v1/score/batch with
-// options.policy (HTTP), and the pathway package called on the learner's
-// history — and requires the same recommendations, item for item.
+// options.policy (HTTP), the simulator's pathway.Session fed the learner's
+// attempts one by one, and the pathway package replaying the learner's
+// history — and requires the same recommendations, item for item. With no
+// policy named, batch and HTTP both give zpd-pod's.
 func TestRecommendationsSameOnEveryPath(t *testing.T) {
 	dir := t.TempDir()
 	cfg := simulate.DefaultConfig()
@@ -77,11 +79,19 @@ func TestRecommendationsSameOnEveryPath(t *testing.T) {
 		}
 	}
 	const n = 4
-	for _, policy := range pathway.Names() {
-		t.Run(policy, func(t *testing.T) {
-			out := filepath.Join(dir, "out-"+policy)
+	for _, name := range append(pathway.Names(), "") {
+		policy := name
+		if name == "" {
+			name, policy = "default", pathway.ZPDPoDName
+		}
+		t.Run(name, func(t *testing.T) {
+			named := policy // the policy batch and HTTP are asked for
+			if name == "default" {
+				named = ""
+			}
+			out := filepath.Join(dir, "out-"+name)
 			res, err := batch.Run(context.Background(), batch.Config{Model: modelDir, In: in, Out: out, Candidates: candFile,
-				Recommend: n, Policy: policy}, batch.Options{})
+				Recommend: n, Policy: named}, batch.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +107,7 @@ func TestRecommendationsSameOnEveryPath(t *testing.T) {
 				fromBatch[id.(string)] = append(fromBatch[id.(string)], rec{cols["position"][i].(int64), cols["item_id"][i].(string),
 					cols["kind"][i].(string), cols["reason"][i].(string)})
 			}
-			fromHTTP := httpRecommendations(t, modelDir, log, cands, policy, n)
+			fromHTTP := httpRecommendations(t, modelDir, log, cands, named, n)
 
 			p, err := pathway.New(policy, pathway.DefaultConfig())
 			if err != nil {
@@ -111,24 +121,38 @@ func TestRecommendationsSameOnEveryPath(t *testing.T) {
 					a := log.At(int(row))
 					h.AddAttempt(m.Index(), &a)
 				}
+				// The simulator's side: a Session observing each attempt,
+				// rescoring when it recommends.
+				sess := pathway.NewSession(p, m, elasticity.NewScorer(m))
+				for t := range h.Steps {
+					st := &h.Steps[t]
+					sess.Observe(&pathway.Observation{Item: st.Item, Skills: m.AttemptSkills(st.Item, h.StepSkills(t)), Outcome: st.Outcome})
+				}
 				post := sc.Score(&h)
-				var pc []pathway.Candidate
+				var pc, sessCands []pathway.Candidate
 				for _, c := range cands {
 					cand := pathway.Place(m, m.ItemIndex(c), nil)
+					sessCands = append(sessCands, cand)
 					cand.Readiness = sc.Readiness(cand.Item, nil)
 					pc = append(pc, cand)
 				}
-				var direct []rec
+				seed := pathway.SeedFor(id, h.Len())
+				var direct, simulated []rec
 				for _, r := range pathway.Replay(p, m, &h).Next(nil, &pathway.View{Model: m, Posterior: post, Candidates: pc,
-					Count: n, Seed: pathway.SeedFor(id, h.Len())}) {
+					Count: n, Seed: seed}) {
 					direct = append(direct, rec{int64(r.Position), cands[r.Candidate], r.Kind.String(), r.Reason})
+				}
+				for _, r := range sess.Recommend(nil, sessCands, n, seed, true) {
+					simulated = append(simulated, rec{int64(r.Position), cands[r.Candidate], r.Kind.String(), r.Reason})
 				}
 				if len(direct) != n {
 					t.Fatalf("learner %s: %d direct recommendations", id, len(direct))
 				}
 				for i := range direct {
-					if len(fromBatch[id]) != n || len(fromHTTP[id]) != n || fromBatch[id][i] != direct[i] || fromHTTP[id][i] != direct[i] {
-						t.Fatalf("learner %s recommendation %d: batch %v, HTTP %v, pathway %v", id, i, fromBatch[id], fromHTTP[id], direct)
+					if len(fromBatch[id]) != n || len(fromHTTP[id]) != n || len(simulated) != n || fromBatch[id][i] != direct[i] ||
+						fromHTTP[id][i] != direct[i] || simulated[i] != direct[i] {
+						t.Fatalf("learner %s recommendation %d: batch %v, HTTP %v, simulator %v, pathway %v",
+							id, i, fromBatch[id], fromHTTP[id], simulated, direct)
 					}
 				}
 			}
@@ -137,7 +161,8 @@ func TestRecommendationsSameOnEveryPath(t *testing.T) {
 }
 
 // httpRecommendations sends every learner of log to /v1/score/batch with
-// options.policy and returns the recommendations by learner.
+// options.policy (none when policy is empty) and returns the
+// recommendations by learner.
 func httpRecommendations(t *testing.T, modelDir string, log *datasets.Log, cands []string, policy string, n int) map[string][]rec {
 	t.Helper()
 	cfg := serve.DefaultConfig()
@@ -164,7 +189,10 @@ func httpRecommendations(t *testing.T, modelDir string, log *datasets.Log, cands
 	req := struct {
 		Learners []learner      `json:"learners"`
 		Options  map[string]any `json:"options"`
-	}{Options: map[string]any{"recommendations": n, "policy": policy}}
+	}{Options: map[string]any{"recommendations": n}}
+	if policy != "" {
+		req.Options["policy"] = policy
+	}
 	for u, rows := range log.Histories() {
 		l := learner{LearnerID: log.Learners.ID(int32(u))}
 		for _, row := range rows {

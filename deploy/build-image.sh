@@ -73,7 +73,7 @@ done
 item=item-003
 echo "== POST /v1/score"
 curl -fsS -H 'Authorization: Bearer secret' -H 'Content-Type: application/json' \
-  -d '{"learner_id":"u1","attempts":[{"item_id":"'"$item"'","correct_independent":false,"correct_supported":true}],"candidates":[{"item_id":"item-007"}],"options":{"served":1}}' \
+  -d '{"learner_id":"u1","attempts":[{"item_id":"'"$item"'","correct_independent":false,"correct_supported":true}],"candidates":[{"item_id":"item-007"}],"options":{"recommendations":1}}' \
   "http://127.0.0.1:$PORT/v1/score" | tee "$work/score.json"
 echo
 grep -q '"model_version":"elasticity-' "$work/score.json"

@@ -3,8 +3,8 @@
 // fitted elasticity model (a Scorer scored on those attempts, its
 // Posterior, and readiness for the candidate items) — and returns the next
 // items, each with a reason. The policy simulator (pathway/policysim),
-// the HTTP server (options.policy) and batch scoring (zpd score
-// --recommend) all call the same Policy code.
+// the HTTP server (/v1/score: zpd-pod unless options.policy names another)
+// and batch scoring (zpd score --recommend) all call the same Policy code.
 //
 // Policies: mastery-first (stay on a skill until k consecutive
 // independent successes), zad-next (just beyond the ZAD edge), zpd-pod

@@ -62,6 +62,12 @@ type mfLearner struct {
 	order    []int32
 }
 
+func (l *mfLearner) Reset() {
+	l.attempts = 0
+	l.practice.Reset()
+	clear(l.mastered)
+}
+
 func (l *mfLearner) Observe(o *Observation) {
 	l.attempts++
 	l.practice.Add(o.Skills, o.Outcome)
@@ -140,6 +146,7 @@ func (zadNext) Name() string                         { return ZADNextName }
 func (zadNext) UsesModel() bool                      { return true }
 func (zadNext) NewLearner(*elasticity.Model) Learner { return &zadLearner{} }
 func (l *zadLearner) Observe(*Observation)           { l.attempts++ }
+func (l *zadLearner) Reset()                         { l.attempts = 0 }
 func (l *zadLearner) Next(dst []Recommendation, v *View) []Recommendation {
 	cands := v.Candidates
 	n := min(v.Count, len(cands))
@@ -189,6 +196,7 @@ func (random) NewLearner(*elasticity.Model) Learner { return &randomLearner{} }
 type randomLearner struct{ attempts int }
 
 func (l *randomLearner) Observe(*Observation) { l.attempts++ }
+func (l *randomLearner) Reset()               { l.attempts = 0 }
 
 func (l *randomLearner) Next(dst []Recommendation, v *View) []Recommendation {
 	cands := v.Candidates
@@ -232,11 +240,19 @@ func (p zpdes) NewLearner(m *elasticity.Model) Learner {
 	for r, k := range order {
 		l.rank[k] = int32(r)
 	}
-	for r := range min(p.cfg.StartArms, len(order)) {
-		l.state[order[r]] = armActive
-	}
-	l.opened = min(p.cfg.StartArms, len(order))
+	l.Reset()
 	return l
+}
+
+func (l *zpdesLearner) Reset() {
+	l.attempts = 0
+	clear(l.state)
+	clear(l.hist)
+	clear(l.seen)
+	for r := range min(l.cfg.StartArms, len(l.order)) {
+		l.state[l.order[r]] = armActive
+	}
+	l.opened = min(l.cfg.StartArms, len(l.order))
 }
 
 // Arm states.

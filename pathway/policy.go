@@ -77,6 +77,10 @@ type Learner interface {
 	// most once, in the order to give them. Position counts from the
 	// number of attempts observed plus one.
 	Next(dst []Recommendation, v *View) []Recommendation
+	// Reset returns the learner to no attempts under the model it was made
+	// for, keeping its buffers, so a platform can reuse it for the next
+	// learner without allocating.
+	Reset()
 }
 
 // Policy names.

@@ -1,6 +1,7 @@
 package pathway
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/zpd-project/zpd/models/elasticity"
@@ -216,6 +217,48 @@ func TestParseNames(t *testing.T) {
 	for _, bad := range []string{"", "zpd-pod,zpd-pod", "bloom"} {
 		if _, err := ParseNames(bad); err == nil {
 			t.Errorf("ParseNames(%q): no error", bad)
+		}
+	}
+}
+
+// A learner reset after a history recommends as a new one does: every bit
+// of a policy's state goes back to no attempts, so the server and the
+// simulator can reuse learners.
+func TestResetEqualsNewLearner(t *testing.T) {
+	m := testModel(t)
+	history := []Observation{
+		{Item: 0, Skills: []int32{0}, Outcome: elasticity.IndependentSuccess, Check: true},
+		{Item: 4, Skills: []int32{1}, Outcome: elasticity.Failed, Check: true},
+		{Item: 1, Skills: []int32{0}, Outcome: elasticity.IndependentSuccess},
+		{Item: 2, Skills: []int32{0}, Outcome: elasticity.IndependentSuccess},
+		{Item: 8, Skills: []int32{2}, Outcome: elasticity.SupportedSuccess},
+	}
+	sc := elasticity.NewScorer(m)
+	var h elasticity.History
+	post := sc.Score(&h)
+	cands := allCandidates(m)
+	for i := range cands {
+		cands[i].Readiness = sc.Readiness(cands[i].Item, cands[i].Skills)
+	}
+	for _, name := range Names() {
+		p, err := New(name, DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := View{Model: m, Posterior: post, Candidates: cands, Count: 9, Seed: 3}
+		want := p.NewLearner(m).Next(nil, &v)
+		used := p.NewLearner(m)
+		for k := range 3 {
+			for i := range history {
+				used.Observe(&history[i])
+			}
+			if k == 0 && slices.Equal(used.Next(nil, &v), want) {
+				t.Fatalf("%s: the history does not change the recommendations; the test cannot tell a reset", name)
+			}
+			used.Reset()
+			if got := used.Next(nil, &v); !slices.Equal(got, want) {
+				t.Errorf("%s after reset %d: %+v, want %+v", name, k, got, want)
+			}
 		}
 	}
 }

@@ -43,7 +43,11 @@ func NewSession(p Policy, m *elasticity.Model, sc *elasticity.Scorer) *Session {
 
 // Reset forgets the learner, keeping buffers, for the next one.
 func (s *Session) Reset() {
-	s.learner = s.policy.NewLearner(s.model)
+	if s.learner == nil {
+		s.learner = s.policy.NewLearner(s.model)
+	} else {
+		s.learner.Reset()
+	}
 	s.history.Reset()
 	s.stale, s.scored = true, false
 	s.gen++
@@ -95,23 +99,27 @@ func (s *Session) Recommend(dst []Recommendation, cands []Candidate, count int, 
 }
 
 // Replay returns p's state for a learner whose observed attempts are h,
-// each counted as practice (a server or batch job has no record of which
-// were checks). The server and batch scoring recommend with it.
+// each counted as practice (a batch job has no record of which were
+// checks).
 func Replay(p Policy, m *elasticity.Model, h *elasticity.History) Learner {
-	return ReplayChecks(p, m, h, nil)
+	l := p.NewLearner(m)
+	ReplayInto(l, m, h, nil, new(Observation))
+	return l
 }
 
-// ReplayChecks is Replay for a platform that remembers which attempts
-// answered a mastery check the policy gave: attempt t counts as a check
-// when checks[t] is true (a nil checks counts none).
-func ReplayChecks(p Policy, m *elasticity.Model, h *elasticity.History, checks []bool) Learner {
-	l := p.NewLearner(m)
-	var o Observation
+// ReplayInto resets l, a learner of a policy under m, and observes the
+// attempts h into it, for a platform that reuses one learner per policy
+// and remembers which attempts answered a mastery check the policy gave:
+// attempt t counts as a check when checks[t] is true (nil counts none).
+// o is scratch space the caller keeps: an Observation handed to an
+// interface method escapes, so a local one would be allocated on every
+// call. The server recommends with it.
+func ReplayInto(l Learner, m *elasticity.Model, h *elasticity.History, checks []bool, o *Observation) {
+	l.Reset()
 	for t := range h.Steps {
 		st := &h.Steps[t]
-		o = Observation{Item: st.Item, Skills: m.AttemptSkills(st.Item, h.StepSkills(t)), Outcome: st.Outcome,
+		*o = Observation{Item: st.Item, Skills: m.AttemptSkills(st.Item, h.StepSkills(t)), Outcome: st.Outcome,
 			Check: t < len(checks) && checks[t]}
-		l.Observe(&o)
+		l.Observe(o)
 	}
-	return l
 }

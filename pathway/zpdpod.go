@@ -49,6 +49,11 @@ type podLearner struct {
 	failed   []int32 // skills of the last failed check
 }
 
+func (l *podLearner) Reset() {
+	l.attempts, l.since, l.stepBack, l.recheck = 0, 0, 0, false
+	l.failed = l.failed[:0]
+}
+
 func (l *podLearner) Observe(o *Observation) {
 	l.attempts++
 	if !o.Check {

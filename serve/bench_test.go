@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/zpd-project/zpd/internal/cputime"
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/elasticity"
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // benchModel writes an elasticity artifact of the benchmarks' size (10,000
@@ -209,7 +211,7 @@ func BenchmarkScoreLearner(b *testing.B) {
 	}
 	w := l.getWorker()
 	var out []byte
-	opts := options{Recommendations: 5, MasteryCheckEvery: 4}
+	opts := options{Recommendations: 5, Policy: slices.Index(pathway.Names(), DefaultConfig().Policy)}
 	b.ReportAllocs()
 	cpu0 := cputime.Process()
 	defer func() { b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N)/1e3, "cpu-µs/op") }()

@@ -3,8 +3,11 @@ package serve
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/zpd-project/zpd/pathway"
 )
 
 // Config is the serve section of zpd's configuration. The json tags are the
@@ -60,10 +63,10 @@ type Config struct {
 	ShutdownTimeout time.Duration `json:"shutdown_timeout"`
 
 	// Recommendations is how many next items /v1/score recommends when the
-	// request does not say, and MasteryCheckEvery the default cadence of
-	// mastery checks (0: none).
-	Recommendations   int `json:"recommendations"`
-	MasteryCheckEvery int `json:"mastery_check_every"`
+	// request does not say, and Policy the pathway policy it recommends
+	// with when the request names none (docs/pathways.md).
+	Recommendations int    `json:"recommendations"`
+	Policy          string `json:"policy"`
 
 	// TrustedProxies are the addresses or CIDR ranges of the proxies (load
 	// balancers) whose X-Forwarded-For and X-Real-IP headers name the
@@ -97,7 +100,7 @@ func DefaultConfig() Config {
 		IdleTimeout:           120 * time.Second,
 		ShutdownTimeout:       20 * time.Second,
 		Recommendations:       5,
-		MasteryCheckEvery:     4,
+		Policy:                pathway.ZPDPoDName,
 		AccessLog:             true,
 		LogLevel:              "info",
 	}
@@ -152,8 +155,8 @@ func (c *Config) Validate() error {
 	if c.Recommendations < 0 || c.Recommendations > c.MaxCandidates {
 		bad("serve: recommendations = %d, want 0..max_candidates (%d)", c.Recommendations, c.MaxCandidates)
 	}
-	if c.MasteryCheckEvery < 0 {
-		bad("serve: mastery_check_every = %d, want ≥ 0", c.MasteryCheckEvery)
+	if !slices.Contains(pathway.Names(), c.Policy) {
+		bad("serve: policy = %q, want one of %s", c.Policy, strings.Join(pathway.Names(), ", "))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		bad("serve: %v", err)

@@ -161,7 +161,7 @@ func scoreSeeds(t testing.TB) [][]byte {
 	f := fitted(t)
 	wl := f.wireLearnerFor(1, 3, 1)
 	wl.Attempts = wl.Attempts[:4]
-	wl.Options = map[string]int{"recommendations": 2, "mastery_check_every": 2}
+	wl.Options = map[string]int{"recommendations": 2}
 	diff := -0.5
 	wl.Candidates = append(wl.Candidates, wireCandidate{ItemID: "new", Difficulty: &diff})
 	return [][]byte{
@@ -173,7 +173,8 @@ func scoreSeeds(t testing.TB) [][]byte {
 		[]byte(`{"learner_id":"a","attempts":[{"item_id":"x","correct_independent":true,"correct_supported":true,"hints_used":-1,"response_ms":1.5e3,"timestamp":null}]}`),
 		[]byte(`[[[[[[[[[[]]]]]]]]]]`),
 		[]byte(`{"learner_id":1e999}`),
-		[]byte(`{"learner_id":"a","options":{"served":9007199254740993}}`),
+		[]byte(`{"learner_id":"a","options":{"recommendations":9007199254740993}}`),
+		[]byte(`{"learner_id":"a","options":{"served":1,"policy":"zpdes"}}`),
 	}
 }
 

@@ -202,9 +202,8 @@ type statefulRun struct {
 
 // score marks the added attempts that answer a mastery check, counts them
 // as served, scores the whole stored history with the request's
-// candidates and options (served from the state unless the request gives
-// it), remembers the mastery checks it recommends, and appends the
-// /v1/score answer to r.out.
+// candidates and options, remembers the mastery checks it recommends, and
+// appends the /v1/score answer to r.out.
 func (r *statefulRun) score(sl *store.Learner, added int) error {
 	st := &sl.State
 	for i := len(sl.Attempts) - added; i < len(sl.Attempts); i++ {
@@ -217,11 +216,7 @@ func (r *statefulRun) score(sl *store.Learner, added int) error {
 	if r.posted {
 		st.Served += int64(added)
 	}
-	opts := r.opts
-	if opts.Served < 0 {
-		opts.Served = int(min(st.Served, maxRecommendationCadence))
-	}
-	opts = opts.merge(r.s.defaults)
+	opts := r.opts.merge(r.s.defaults)
 	req, w := r.req, r.w
 	// The stored history replaces the body's attempts; the candidates keep
 	// their skill ids, which the history's are appended after.

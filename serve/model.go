@@ -24,7 +24,7 @@ type loaded struct {
 	mastery  float64
 	reach    float64
 	// policies are the pathway policies, in pathway.Names() order, with
-	// their default settings (options.policy).
+	// their default settings (options.policy, else config policy).
 	policies []pathway.Policy
 	workers  sync.Pool
 }
@@ -49,6 +49,11 @@ type worker struct {
 	// checks marks the history's attempts that answered a mastery check,
 	// from the learner store; nil on the stateless routes.
 	checks []bool
+	// learners[i] is policy i's learner state, made once and reset for
+	// every learner scored, so recommending does not allocate; obs is the
+	// replay's scratch observation.
+	learners []pathway.Learner
+	obs      pathway.Observation
 }
 
 // loadModel reads and checks the artifact in dir: it must be an elasticity
@@ -74,7 +79,9 @@ func loadModel(dir string) (*loaded, error) {
 		}
 		l.policies = append(l.policies, p)
 	}
-	l.workers.New = func() any { return &worker{scorer: elasticity.NewScorer(m)} }
+	l.workers.New = func() any {
+		return &worker{scorer: elasticity.NewScorer(m), learners: make([]pathway.Learner, len(l.policies))}
+	}
 	return l, nil
 }
 

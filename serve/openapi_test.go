@@ -251,7 +251,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	diff := 0.5
 	wl.Candidates = append(wl.Candidates, wireCandidate{ItemID: "new", Difficulty: &diff},
 		wireCandidate{ItemID: "new2", SkillIDs: f.model.Params().Skills[:1]})
-	wl.Options = map[string]int{"recommendations": 4, "mastery_check_every": 2, "served": 1}
+	wl.Options = map[string]int{"recommendations": 4}
 	single := mustJSON(t, wl)
 	batch := mustJSON(t, map[string]any{"learners": []wireLearner{wl, f.wireLearnerFor(3, 0, 1)}})
 	sp.checkRequest(t, "POST", "/v1/score", single)

@@ -12,8 +12,8 @@ import (
 
 // score scores learner li of req: it builds the learner's history, computes
 // the posterior, the readiness for every candidate (w.readiness, w.sources)
-// and the recommendations (w.recs). The only error is a candidate the model
-// cannot place.
+// and the recommendations of policy opts.Policy (w.recs). The only error is
+// a candidate the model cannot place.
 func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticity.Posterior, *unplacedError) {
 	lr := &req.Learners[li]
 	m := l.model
@@ -50,20 +50,17 @@ func (w *worker) score(l *loaded, req *request, li int, opts options) (elasticit
 		w.readiness = append(w.readiness, r)
 		w.sources = append(w.sources, src)
 	}
-	if opts.Policy > 0 {
-		w.recommend(l, req, li, l.policies[opts.Policy-1], post, opts.Recommendations)
-		return post, nil
+	w.recs = w.recs[:0]
+	if opts.Recommendations > 0 && lr.CandN > 0 {
+		w.recommend(l, req, li, opts.Policy, post, opts.Recommendations)
 	}
-	w.recs = pathway.Recommend(w.recs[:0], w.readiness, pathway.Options{
-		Count: opts.Recommendations, MasteryCheckEvery: opts.MasteryCheckEvery, Served: opts.Served,
-		Mastery: l.mastery, Reach: l.reach,
-	})
 	return post, nil
 }
 
-// recommend fills w.recs from policy p for learner li, whose history
-// (w.history), posterior and candidates' readiness w.score computed.
-func (w *worker) recommend(l *loaded, req *request, li int, p pathway.Policy, post elasticity.Posterior, count int) {
+// recommend fills w.recs from policy l.policies[policy] for learner li,
+// whose history (w.history), posterior and candidates' readiness w.score
+// computed.
+func (w *worker) recommend(l *loaded, req *request, li int, policy int, post elasticity.Posterior, count int) {
 	lr := &req.Learners[li]
 	m := l.model
 	ix := m.Index()
@@ -94,7 +91,12 @@ func (w *worker) recommend(l *loaded, req *request, li int, p pathway.Policy, po
 		cand.Readiness = w.readiness[k]
 		w.cands = append(w.cands, cand)
 	}
-	learner := pathway.ReplayChecks(p, m, &w.history, w.checks)
+	learner := w.learners[policy]
+	if learner == nil {
+		learner = l.policies[policy].NewLearner(m)
+		w.learners[policy] = learner
+	}
+	pathway.ReplayInto(learner, m, &w.history, w.checks, &w.obs)
 	w.view = pathway.View{Model: m, Posterior: post, Candidates: w.cands, Count: count,
 		Seed: pathway.SeedFor(string(lr.ID), w.history.Len())}
 	w.recs = learner.Next(w.recs[:0], &w.view)

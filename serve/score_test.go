@@ -14,13 +14,13 @@ import (
 // TestScoreMatchesScorer checks /v1/score against the model's own API: the
 // history built with History.AddAttempt from the log's attempts, scored by
 // a Scorer, with readiness from Scorer.Readiness and recommendations from
-// pathway.Recommend.
+// the default policy, zpd-pod, replayed on the history.
 func TestScoreMatchesScorer(t *testing.T) {
 	f := fitted(t)
 	s := newTestServer(t, testConfig(f.dir))
 	for _, u := range []int{0, 7, 42} {
 		wl := f.wireLearnerFor(u, 12, 1)
-		wl.Options = map[string]int{"recommendations": 6, "mastery_check_every": 3}
+		wl.Options = map[string]int{"recommendations": 6}
 		rec := call(s.Handler(), http.MethodPost, "/v1/score", testAPIKey, mustJSON(t, wl))
 		if rec.Code != http.StatusOK {
 			t.Fatalf("learner %d: status %d: %s", u, rec.Code, rec.Body)
@@ -56,10 +56,12 @@ func TestScoreMatchesScorer(t *testing.T) {
 			t.Errorf("learner %d: model_version %v learner_id %v", u, got["model_version"], got["learner_id"])
 		}
 
-		var ready []elasticity.Readiness
+		var cands []pathway.Candidate
 		for i, c := range wl.Candidates {
 			r := sc.Readiness(f.model.ItemIndex(c.ItemID), nil)
-			ready = append(ready, r)
+			cand := pathway.Place(f.model, f.model.ItemIndex(c.ItemID), nil)
+			cand.Readiness = r
+			cands = append(cands, cand)
 			p := "readiness." + strconv.Itoa(i)
 			if !approx(num(t, got, p+".p_independent"), r.Independent.Value) ||
 				!approx(num(t, got, p+".p_supported"), r.Supported.Value) ||
@@ -74,7 +76,12 @@ func TestScoreMatchesScorer(t *testing.T) {
 				t.Errorf("learner %d candidate %d: zone %v, want %v", u, i, z, r.Zone)
 			}
 		}
-		recs := pathway.Recommend(nil, ready, pathway.OptionsFor(f.model, 6, 3))
+		pod, err := pathway.New(pathway.ZPDPoDName, pathway.DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := pathway.Replay(pod, f.model, &h).Next(nil, &pathway.View{Model: f.model, Posterior: post,
+			Candidates: cands, Count: 6, Seed: pathway.SeedFor(wl.LearnerID, h.Len())})
 		gotRecs := got["recommendations"].([]any)
 		if len(gotRecs) != len(recs) {
 			t.Fatalf("learner %d: %d recommendations, want %d", u, len(gotRecs), len(recs))
@@ -82,7 +89,7 @@ func TestScoreMatchesScorer(t *testing.T) {
 		for i, r := range recs {
 			g := gotRecs[i].(map[string]any)
 			if g["item_id"] != wl.Candidates[r.Candidate].ItemID || g["kind"] != r.Kind.String() ||
-				g["reason"] != r.Reason || g["position"] != float64(i+1) {
+				g["reason"] != r.Reason || g["position"] != float64(h.Len()+i+1) {
 				t.Errorf("learner %d recommendation %d = %v, want %+v (%s)", u, i, g, r, wl.Candidates[r.Candidate].ItemID)
 			}
 		}
@@ -211,11 +218,11 @@ func TestBatchEqualsSingles(t *testing.T) {
 			wl := f.wireLearnerFor(i%f.log.Learners.Len(), 1+i%7, uint64(n))
 			wl.LearnerID = "b" + strconv.Itoa(i)
 			if i%3 == 0 {
-				wl.Options = map[string]int{"recommendations": 2, "served": i % 4}
+				wl.Options = map[string]int{"recommendations": i % 4}
 			}
 			learners = append(learners, wl)
 		}
-		body := mustJSON(t, map[string]any{"learners": learners, "options": map[string]int{"mastery_check_every": 2}})
+		body := mustJSON(t, map[string]any{"learners": learners, "options": map[string]int{"recommendations": 2}})
 		rec := call(s.Handler(), http.MethodPost, "/v1/score/batch", testAPIKey, body)
 		if rec.Code != http.StatusOK {
 			t.Fatalf("batch of %d: status %d: %s", n, rec.Code, rec.Body.String()[:min(rec.Body.Len(), 500)])
@@ -229,8 +236,8 @@ func TestBatchEqualsSingles(t *testing.T) {
 			if wl.Options == nil {
 				wl.Options = map[string]int{}
 			}
-			if _, ok := wl.Options["mastery_check_every"]; !ok {
-				wl.Options["mastery_check_every"] = 2
+			if _, ok := wl.Options["recommendations"]; !ok {
+				wl.Options["recommendations"] = 2
 			}
 			one := call(s.Handler(), http.MethodPost, "/v1/score", testAPIKey, mustJSON(t, wl))
 			want := decodeJSON(t, one.Body.Bytes())

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/zpd-project/zpd/pathway"
 	"github.com/zpd-project/zpd/store"
 )
 
@@ -82,7 +84,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		metrics:  newMetrics(),
 		ids:      newRequestIDs(),
 		batches:  newBatchGate(cfg),
-		defaults: options{Recommendations: cfg.Recommendations, MasteryCheckEvery: cfg.MasteryCheckEvery, Served: 0, Policy: 0},
+		defaults: options{Recommendations: cfg.Recommendations, Policy: slices.Index(pathway.Names(), cfg.Policy)},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

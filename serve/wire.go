@@ -72,26 +72,17 @@ type candidateIn struct {
 // options are a request's recommendation settings; unset fields (-1) take
 // the batch's, then the server's defaults.
 type options struct {
-	Recommendations   int
-	MasteryCheckEvery int
-	Served            int
-	// Policy is 0 for the default ranking (pathway.Recommend), else 1 +
-	// the index of a pathway policy in pathway.Names().
+	Recommendations int
+	// Policy is the index of a pathway policy in pathway.Names().
 	Policy int
 }
 
-func unsetOptions() options { return options{-1, -1, -1, -1} }
+func unsetOptions() options { return options{-1, -1} }
 
 // merge fills o's unset fields from def.
 func (o options) merge(def options) options {
 	if o.Recommendations < 0 {
 		o.Recommendations = def.Recommendations
-	}
-	if o.MasteryCheckEvery < 0 {
-		o.MasteryCheckEvery = def.MasteryCheckEvery
-	}
-	if o.Served < 0 {
-		o.Served = def.Served
 	}
 	if o.Policy < 0 {
 		o.Policy = def.Policy
@@ -438,11 +429,11 @@ func (d *decoder) candidate(r *request) error {
 	return nil
 }
 
-// maxRecommendationCadence bounds served and mastery_check_every.
-const maxRecommendationCadence = 1 << 30
+// removedOptionMsg answers options.mastery_check_every and options.served.
+const removedOptionMsg = "no longer supported: recommendations come from a pathway policy (options.policy, default zpd-pod), which sets its own mastery-check cadence (docs/serve.md)"
 
 // policy decodes options.policy: a pathway policy name, or null for the
-// default ranking.
+// server's default (config policy).
 func (d *decoder) policy(o *options) error {
 	if d.lx.null() {
 		o.Policy = -1
@@ -454,7 +445,7 @@ func (d *decoder) policy(o *options) error {
 	}
 	for i, n := range pathway.Names() {
 		if string(name) == n {
-			o.Policy = i + 1
+			o.Policy = i
 			return nil
 		}
 	}
@@ -472,10 +463,10 @@ func (d *decoder) options(o *options) error {
 		switch string(key) {
 		case "recommendations":
 			dst, hi = &o.Recommendations, d.lim.candidates
-		case "mastery_check_every":
-			dst, hi = &o.MasteryCheckEvery, maxRecommendationCadence
-		case "served":
-			dst, hi = &o.Served, maxRecommendationCadence
+		case "mastery_check_every", "served":
+			// The fixed-cadence ranking these set is gone; a client still
+			// sending them should learn that, not have them ignored.
+			return &fieldError{field: string(key), msg: removedOptionMsg}
 		case "policy":
 			return d.policy(o)
 		default:

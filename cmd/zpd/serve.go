@@ -65,7 +65,7 @@ and /export read and erase them (docs/serve.md, Stateful pathways).`,
 	f.Duration("idle-timeout", d.IdleTimeout, "keep-alive idle time")
 	f.Duration("shutdown-timeout", d.ShutdownTimeout, "time in-flight requests get to finish on shutdown")
 	f.Int("recommendations", d.Recommendations, "next items recommended when a request does not say")
-	f.Int("mastery-check-every", d.MasteryCheckEvery, "every k-th recommendation is a mastery check (0: none)")
+	f.String("policy", d.Policy, "pathway policy of the recommendations when a request names none: mastery-first, zad-next, zpd-pod, random or zpdes")
 	f.StringSlice("trusted-proxies", nil, "addresses or CIDRs of proxies whose X-Forwarded-For names the client (default none)")
 	f.Bool("access-log", d.AccessLog, "log every request (errors are logged regardless)")
 	f.String("log-level", d.LogLevel, "debug, info, warn or error")

@@ -26,6 +26,7 @@ type simulatePolicySettings struct {
 	Seed      uint64 `json:"seed"`
 	World     string `json:"world"`
 	WorldFrom string `json:"world_from"`
+	Summarize bool   `json:"summarize_bank"`
 	SaveWorld string `json:"save_world"`
 	Out       string `json:"out"`
 	Workers   int    `json:"workers"`
@@ -43,8 +44,12 @@ policy faces the same learners and the same random draws, so differences are
 paired. The world (--world, a YAML file as in configs/worlds/) gives the
 population, the item bank, what practice teaches and what attempts cost; the
 platform's model is fitted to a calibration log of the world. --world-from
-builds the world from a trained elasticity artifact instead, and uses that
-artifact as the platform's model (docs/pathways.md says what this assumes).
+builds the world from a trained elasticity artifact instead (with --world,
+the file gives all but the population, bank and learning), and uses that
+artifact as the platform's model (docs/pathways.md says what this assumes);
+with --summarize-bank the bank is drawn from the artifact's fitted spread
+instead, and the platform fits its model to a calibration log as for a world
+file (configs/worlds/assistments2009.yaml is made so, with --save-world).
 DIR gets summary.json, summary.md and report.html.`,
 		Example: `  zpd simulate-policy --world configs/worlds/default.yaml --learners 2000 --steps 300 --out out/policies
   zpd simulate-policy --world-from out/models/as2009 --policies mastery-first,zpd-pod --out out/policies-as2009`,
@@ -64,6 +69,7 @@ DIR gets summary.json, summary.md and report.html.`,
 	f.Uint64("seed", 1, "random seed")
 	f.String("world", "", "world YAML file (default: the built-in default world)")
 	f.String("world-from", "", "trained elasticity artifact directory to build the world from")
+	f.Bool("summarize-bank", false, "with --world-from: draw the bank from the artifact's fitted spread instead of using its items")
 	f.String("save-world", "", "also write the world used as YAML to this file")
 	f.String("out", "", "output directory")
 	f.Int("workers", 0, "goroutines (0: GOMAXPROCS); results do not depend on it")
@@ -76,8 +82,8 @@ func runSimulatePolicy(cmd *cobra.Command, s simulatePolicySettings) error {
 	if s.Out == "" {
 		return fmt.Errorf("simulate-policy: --out is required")
 	}
-	if s.World != "" && s.WorldFrom != "" {
-		return fmt.Errorf("simulate-policy: give --world or --world-from, not both")
+	if s.Summarize && s.WorldFrom == "" {
+		return fmt.Errorf("simulate-policy: --summarize-bank summarises the artifact of --world-from; give it")
 	}
 	names, err := pathway.ParseNames(s.Policies)
 	if err != nil {
@@ -92,22 +98,38 @@ func runSimulatePolicy(cmd *cobra.Command, s simulatePolicySettings) error {
 	ctx := cmd.Context()
 	start := time.Now()
 	var setup *policysim.Setup
+	var model *elasticity.Model
 	if s.WorldFrom != "" {
 		a, err := artifact.Load(s.WorldFrom, catalog.Lookup)
 		if err != nil {
 			return err
 		}
-		m, ok := a.Model.(*elasticity.Model)
-		if !ok {
+		var ok bool
+		if model, ok = a.Model.(*elasticity.Model); !ok {
 			return fmt.Errorf("simulate-policy: --world-from %s: family %q; a world is built from an %s model", s.WorldFrom, a.Metadata.Family, elasticity.Name)
 		}
-		setup, err = policysim.PrepareFromModel(m, world)
-		if err != nil {
+	}
+	// A world file given with --world-from keeps its name and description.
+	name, description := world.Name, world.Description
+	if s.World == "" {
+		name, description = filepath.Base(filepath.Clean(s.WorldFrom)), ""
+	}
+	switch {
+	case model != nil && s.Summarize:
+		world = policysim.SummaryWorldFromModel(model, world)
+		world.Name, world.Description = name, description
+		if setup, err = policysim.Prepare(ctx, world, s.Seed); err != nil {
 			return fmt.Errorf("simulate-policy: --world-from %s: %w", s.WorldFrom, err)
 		}
-		setup.World.Name = filepath.Base(filepath.Clean(s.WorldFrom))
-	} else if setup, err = policysim.Prepare(ctx, world, s.Seed); err != nil {
-		return err
+	case model != nil:
+		if setup, err = policysim.PrepareFromModel(model, world); err != nil {
+			return fmt.Errorf("simulate-policy: --world-from %s: %w", s.WorldFrom, err)
+		}
+		setup.World.Name, setup.World.Description = name, description
+	default:
+		if setup, err = policysim.Prepare(ctx, world, s.Seed); err != nil {
+			return err
+		}
 	}
 	if s.SaveWorld != "" {
 		raw, err := yaml.Marshal(&setup.World)

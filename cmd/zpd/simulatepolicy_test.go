@@ -46,11 +46,44 @@ func TestSimulatePolicyBadInput(t *testing.T) {
 		{[]string{"--policies", "mastery-first,nope", "--out", dir}, `unknown policy "nope"`},
 		{[]string{"--world", bad, "--out", dir}, "reach = 2"},
 		{[]string{"--world", bad}, "--out is required"},
-		{[]string{"--world", bad, "--world-from", dir, "--out", dir}, "not both"},
+		{[]string{"--summarize-bank", "--out", dir}, "give it"},
 	} {
 		code, _, stderr := zpd(t, append([]string{"simulate-policy"}, tt.args...)...)
 		if code == 0 || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// --world-from with --summarize-bank and --world keeps the file's name,
+// time and platform, takes the population, bank spread and learning from
+// the artifact, and saves a world that runs as a --world file with the
+// same results.
+func TestSimulatePolicySummarizedWorld(t *testing.T) {
+	dir := t.TempDir()
+	model := trainElasticity(t)
+	base := writeFile(t, filepath.Join(dir, "base.yaml"),
+		"name: fitted\ndescription: from a model\ntime:\n  failed: 2m\nplatform:\n  candidates_per_skill: 1\n  calibration_learners: 40\n  calibration_steps: 20\n")
+	saved := filepath.Join(dir, "saved.yaml")
+	args := []string{"simulate-policy", "--learners", "20", "--steps", "10", "--resamples", "10",
+		"--policies", "mastery-first,zpd-pod", "--json"}
+	first := mustZPD(t, append(args, "--world", base, "--world-from", model, "--summarize-bank",
+		"--save-world", saved, "--out", filepath.Join(dir, "a"))...)
+	raw, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"name: fitted", "description: from a model", "failed: 2m0s", "candidates_per_skill: 1",
+		"skills: 4", "items: 30", "practice: log1p"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("saved world lacks %q:\n%s", want, raw)
+		}
+	}
+	if strings.Contains(string(raw), "list:") {
+		t.Errorf("summarised world lists its items:\n%s", raw)
+	}
+	again := mustZPD(t, append(args, "--world", saved, "--out", filepath.Join(dir, "b"))...)
+	if first != again {
+		t.Errorf("the saved world runs differently:\n%s\n%s", first, again)
 	}
 }

@@ -129,11 +129,22 @@ type scratch struct {
 	scorer   *elasticity.Scorer
 	sessions []*pathway.Session
 	state    learnerState
-	pool     []int32
 	cands    []pathway.Candidate
 	recs     []pathway.Recommendation
 	obs      pathway.Observation
 	perm     [][]int32 // per skill: its items, shuffled in place by the offers
+	// The learner's draws, the same for every policy: offers holds each
+	// step's offer (offerLen items a step), draws each step's two outcome
+	// uniforms and the policy's seed.
+	offers []int32
+	draws  []stepDraws
+}
+
+// stepDraws are the numbers one step takes from the attempt stream after
+// its offer.
+type stepDraws struct {
+	u1, u2 float64
+	seed   uint64
 }
 
 func (s *sim) newScratch() *scratch {
@@ -151,27 +162,53 @@ type learnerResult struct {
 	curve   [][]float64         // per policy, per checkpoint: ability gained
 }
 
+// drawSteps fills sc.offers and sc.draws with learner i's attempt stream:
+// every step takes the same numbers from it whatever the policy chose, so
+// it is drawn once and every policy faces the same offers and outcomes.
+// It returns the number of items in each step's offer.
+func (s *sim) drawSteps(sc *scratch, i int) int {
+	bk := s.bank
+	cps := s.world.Platform.CandidatesPerSkill
+	r := newRand(s.seed, attemptStream+uint64(i))
+	if sc.perm == nil {
+		sc.perm = make([][]int32, len(bk.bySkill))
+	}
+	offerLen := 0
+	for k, items := range bk.bySkill {
+		sc.perm[k] = append(sc.perm[k][:0], items...)
+		offerLen += min(cps, len(items))
+	}
+	sc.offers, sc.draws = sc.offers[:0], sc.draws[:0]
+	for range s.steps {
+		// The offer: CandidatesPerSkill distinct items of each skill.
+		for _, items := range sc.perm {
+			n := len(items)
+			for c := range min(cps, n) {
+				// Distinct draws: the c-th from the n−c not yet drawn of
+				// this skill (a partial Fisher–Yates on indexes).
+				j := c + r.IntN(n-c)
+				items[c], items[j] = items[j], items[c]
+				sc.offers = append(sc.offers, items[c])
+			}
+		}
+		u1, u2 := r.Float64(), r.Float64()
+		sc.draws = append(sc.draws, stepDraws{u1, u2, r.Uint64()})
+	}
+	return offerLen
+}
+
 // runLearner simulates learner i under every policy, each facing the same
-// draws: the attempt stream is restarted for each policy and every step
-// takes the same numbers from it whatever the policy chose.
+// draws (drawSteps).
 func (s *sim) runLearner(sc *scratch, i int, res *learnerResult) {
 	lt := drawLearner(&s.world.Population, s.seed, i)
 	res.truth = lt
 	bk := s.bank
-	cps := s.world.Platform.CandidatesPerSkill
+	offerLen := s.drawSteps(sc, i)
 	for p := range s.policies {
 		sess := sc.sessions[p]
 		sess.Reset()
 		st := &sc.state
 		st.reset(len(bk.skillIDs))
-		r := newRand(s.seed, attemptStream+uint64(i))
-		// Every policy's offers start from the same order of the bank.
-		if sc.perm == nil {
-			sc.perm = make([][]int32, len(bk.bySkill))
-		}
-		for k, items := range bk.bySkill {
-			sc.perm[k] = append(sc.perm[k][:0], items...)
-		}
 		var nZPD, nBeyond, nMastered, nChecks int
 		mastery := float64(s.steps)
 		reached := 0.0
@@ -179,29 +216,17 @@ func (s *sim) runLearner(sc *scratch, i int, res *learnerResult) {
 		m := &res.metrics[p]
 		curve := res.curve[p]
 		for t := range s.steps {
-			// The offer: CandidatesPerSkill distinct items of each skill.
-			sc.pool = sc.pool[:0]
-			for _, items := range sc.perm {
-				n := len(items)
-				for c := range min(cps, n) {
-					// Distinct draws: the c-th from the n−c not yet drawn of
-					// this skill (a partial Fisher–Yates on indexes).
-					j := c + r.IntN(n-c)
-					items[c], items[j] = items[j], items[c]
-					sc.pool = append(sc.pool, items[c])
-				}
-			}
-			u1, u2 := r.Float64(), r.Float64()
-			seed := r.Uint64()
+			pool := sc.offers[t*offerLen : (t+1)*offerLen]
+			d := &sc.draws[t]
 			sc.cands = sc.cands[:0]
-			for _, j := range sc.pool {
+			for _, j := range pool {
 				sc.cands = append(sc.cands, s.cands[j])
 			}
-			sc.recs = sess.Recommend(sc.recs[:0], sc.cands, 1, seed, t%s.world.Platform.RescoreEvery == 0)
+			sc.recs = sess.Recommend(sc.recs[:0], sc.cands, 1, d.seed, t%s.world.Platform.RescoreEvery == 0)
 			rec := sc.recs[0]
-			j := sc.pool[rec.Candidate]
+			j := pool[rec.Candidate]
 
-			o, cat, zone := s.attempt(lt, st, j, u1, u2)
+			o, cat, zone := s.attempt(lt, st, j, d.u1, d.u2)
 			switch zone {
 			case elasticity.Mastered:
 				nMastered++

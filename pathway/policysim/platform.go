@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/models"
 	"github.com/zpd-project/zpd/models/elasticity"
@@ -101,6 +103,41 @@ func WorldFromModel(m *elasticity.Model, base World) World {
 	}
 	w.Learning = Learning{Practice: "log1p", Failed: p.Rates[0], Supported: p.Rates[1], Independent: p.Rates[2], BeyondReach: p.Rates[0]}
 	w.Mastery, w.Reach = p.Config.Mastery, p.Config.Reach
+	return w
+}
+
+// SummaryWorldFromModel is WorldFromModel with the bank summarised: instead
+// of the model's items, a drawn bank (Bank.Seed from base) with as many
+// skills and items as the model, the population SD of the fitted skill
+// difficulties β_k (skill_sd), of the item difficulties around the mean of
+// their skills' β (item_sd), and of the support effects d_j (support_sd),
+// and the fitted share of items with two or more skills. The result is a
+// compact world file; with it the platform fits its own model to a
+// calibration log (Prepare), as for any world file.
+func SummaryWorldFromModel(m *elasticity.Model, base World) World {
+	w := WorldFromModel(m, base)
+	p := m.Params()
+	_, skillSD := stat.PopMeanStdDev(p.SkillDifficulty, nil)
+	_, supportSD := stat.PopMeanStdDev(p.SupportEffect, nil)
+	resid := make([]float64, 0, len(p.Items))
+	multi := 0
+	for j := range p.Items {
+		ks := m.ItemSkills(int32(j))
+		if len(ks) == 0 {
+			continue
+		}
+		if len(ks) > 1 {
+			multi++
+		}
+		mean := 0.0
+		for _, k := range ks {
+			mean += p.SkillDifficulty[k]
+		}
+		resid = append(resid, p.Difficulty[j]-mean/float64(len(ks)))
+	}
+	_, itemSD := stat.PopMeanStdDev(resid, nil)
+	w.Bank = Bank{Seed: base.Bank.Seed, Skills: len(p.Skills), SkillSD: skillSD, Items: len(p.Items), ItemSD: itemSD,
+		SupportSD: supportSD, TwoSkillShare: float64(multi) / float64(len(p.Items))}
 	return w
 }
 

@@ -165,6 +165,7 @@ func (aimBeyond) NewLearner(*elasticity.Model) pathway.Learner { return &aimBeyo
 type aimBeyondLearner struct{}
 
 func (*aimBeyondLearner) Observe(*pathway.Observation) {}
+func (*aimBeyondLearner) Reset()                       {}
 func (*aimBeyondLearner) Next(dst []pathway.Recommendation, v *pathway.View) []pathway.Recommendation {
 	best := 0
 	for c := range v.Candidates {
@@ -312,5 +313,74 @@ func TestWorldFromModel(t *testing.T) {
 	s := run(t, setup, Options{Policies: policies(t, &setup.World), Learners: 30, Steps: 20, Seed: 1, Resamples: 20})
 	if len(s.Policies) != 5 || s.CalibrationAttempts != 0 {
 		t.Errorf("summary %+v", s)
+	}
+}
+
+// A summarised world keeps WorldFromModel's population and learning and
+// draws a bank of the model's size and spread.
+func TestSummaryWorldFromModel(t *testing.T) {
+	m := prepare(t, smallWorld()).Model
+	p := m.Params()
+	full, w := WorldFromModel(m, DefaultWorld()), SummaryWorldFromModel(m, DefaultWorld())
+	if w.Population != full.Population || w.Learning != full.Learning || len(w.Bank.List) != 0 {
+		t.Errorf("summary %+v, full population %+v learning %+v", w, full.Population, full.Learning)
+	}
+	multi := 0
+	for _, it := range full.Bank.List {
+		if len(it.Skills) > 1 {
+			multi++
+		}
+	}
+	var ss float64
+	for _, b := range p.SkillDifficulty {
+		ss += b * b
+	}
+	mean := 0.0
+	for _, b := range p.SkillDifficulty {
+		mean += b / float64(len(p.SkillDifficulty))
+	}
+	wantSkillSD := math.Sqrt(ss/float64(len(p.SkillDifficulty)) - mean*mean)
+	b := w.Bank
+	if b.Skills != len(p.Skills) || b.Items != len(p.Items) || b.TwoSkillShare != float64(multi)/float64(len(p.Items)) ||
+		math.Abs(b.SkillSD-wantSkillSD) > 1e-9 || !(b.ItemSD > 0) || !(b.SupportSD > 0) {
+		t.Errorf("bank %+v, want %d skills, %d items, %d multi-skill, skill sd %v", b, len(p.Skills), len(p.Items), multi, wantSkillSD)
+	}
+	if err := w.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+// With ε the same for every learner, three ε quartiles are empty: the
+// Markdown and the page show a dash there, never NaN.
+func TestEmptyQuartilesShowNoNaN(t *testing.T) {
+	w := smallWorld()
+	w.Population.ElasticitySD, w.Population.Correlation = 0, 0
+	setup := prepare(t, w)
+	s := run(t, setup, Options{Policies: policies(t, &w), Learners: 40, Steps: 10, Seed: 1, Resamples: 20})
+	empty := 0
+	for _, g := range s.Policies[0].ByElasticity {
+		if g.Learners == 0 {
+			empty++
+		}
+	}
+	if empty == 0 {
+		t.Fatalf("no empty ε quartile: %+v", s.Policies[0].ByElasticity)
+	}
+	var md strings.Builder
+	if err := s.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := s.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"markdown": md.String(), "page": string(page)} {
+		if strings.Contains(text, "NaN") || !strings.Contains(text, "—") {
+			t.Errorf("%s shows NaN or no dash for the empty quartiles:\n%s", name, text)
+		}
 	}
 }

@@ -152,14 +152,23 @@ func quartileTable(b *strings.Builder, s *Summary, groups func(*PolicySummary) [
 		p := &s.Policies[i]
 		b.WriteString("| " + p.Name)
 		for _, g := range groups(p) {
+			if g.Learners == 0 {
+				// A quartile no learner falls in, as when ε does not vary.
+				b.WriteString(" | — (no learners)")
+				continue
+			}
 			fmt.Fprintf(b, " | %.2f (%s)", 1000*g.GainPerStep.Value, fmtIv(g.VsBaseline, 1000, 2))
 		}
 		b.WriteString(" |\n")
 	}
 }
 
-// fmtIv formats an interval scaled by k with prec decimals.
+// fmtIv formats an interval scaled by k with prec decimals; an undefined
+// value (an empty quartile) is a dash.
 func fmtIv(iv Interval, k float64, prec int) string {
+	if math.IsNaN(iv.Value) {
+		return "—"
+	}
 	if math.IsNaN(iv.Low) {
 		return fmt.Sprintf("%.*f", prec, k*iv.Value)
 	}

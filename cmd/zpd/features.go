@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
@@ -76,13 +75,9 @@ func runFeatures(cmd *cobra.Command, s featuresSettings) error {
 			s.RecencyDecay = m.Params().Config.RecencyDecay
 		}
 	}
-	log, err := datasets.ReadLog(s.Data, datasets.ReadOptions{})
+	w, err := features.WriteLogParquet(cmd.Context(), s.Data, s.Out, s.RecencyDecay, extra, features.WriteOptions{RowsPerFile: s.RowsPerFile})
 	if err != nil {
-		return fmt.Errorf("features: %w", explain(err))
-	}
-	w, err := features.WriteParquet(cmd.Context(), log, s.Out, s.RecencyDecay, extra, features.WriteOptions{RowsPerFile: s.RowsPerFile})
-	if err != nil {
-		return err
+		return explain(err)
 	}
 	out := cmd.OutOrStdout()
 	if s.JSON {

@@ -15,9 +15,11 @@ import (
 	"github.com/zpd-project/zpd/datasets"
 )
 
-// DefaultPartAttempts is WriteOptions.PartAttempts when zero: about 80 MB
-// of attempts and their features in memory.
-const DefaultPartAttempts = 1 << 21
+// DefaultPartAttempts is WriteOptions.PartAttempts when zero: about 60 MB
+// of attempts, their histories and spilled rows in memory. Parts of 2^21
+// measured slower on 10M attempts (more memory faulted in per part) and
+// took more memory.
+const DefaultPartAttempts = 1 << 20
 
 // TableColumns returns the log columns the feature table reads; an Extra's
 // Walker reads no others (WriteLogParquet loads only these).
@@ -113,6 +115,8 @@ type spill struct {
 	files      []*os.File
 	bufs       [][]byte
 	bytes      []int64 // per part
+	rows       []int64 // per part
+	skillRefs  []int64 // per part: skills listed by its rows
 }
 
 // spillBuffer is the write buffer of each spill file.
@@ -133,7 +137,8 @@ func spillLog(ctx context.Context, path, dir string, parts int) (*spill, error) 
 		}
 		cols = append(cols, idx[0])
 	}
-	s := &spill{dir: dir, parts: parts, files: make([]*os.File, parts), bufs: make([][]byte, parts), bytes: make([]int64, parts)}
+	s := &spill{dir: dir, parts: parts, files: make([]*os.File, parts), bufs: make([][]byte, parts), bytes: make([]int64, parts),
+		rows: make([]int64, parts), skillRefs: make([]int64, parts)}
 	for p := range parts {
 		if s.files[p], err = os.Create(s.path(p)); err != nil {
 			s.close()
@@ -297,6 +302,8 @@ func (s *spill) add(b *spillBatch, rec arrow.RecordBatch, cols []int) error {
 			}
 		}
 		s.bufs[p] = append(s.bufs[p], row...)
+		s.rows[p]++
+		s.skillRefs[p] += int64(len(b.skills))
 	}
 	return nil
 }
@@ -366,9 +373,10 @@ func (ld *partLoader) load(s *spill, p int) (*datasets.Log, error) {
 	l := &ld.log
 	// The Dicts are shared, read-only, by every part.
 	l.Learners, l.Items, l.SkillIDs = s.learners, s.items, s.skills
-	l.Learner, l.Item, l.Skills = l.Learner[:0], l.Item[:0], l.Skills[:0]
-	l.SkillStart = append(l.SkillStart[:0], 0)
-	l.Seq, l.Independent, l.Supported, l.HintsUsed = l.Seq[:0], l.Independent[:0], l.Supported[:0], l.HintsUsed[:0]
+	rows := int(s.rows[p])
+	l.Learner, l.Item, l.Skills = reuse(l.Learner, rows), reuse(l.Item, rows), reuse(l.Skills, int(s.skillRefs[p]))
+	l.SkillStart = append(reuse(l.SkillStart, rows+1), 0)
+	l.Seq, l.Independent, l.Supported, l.HintsUsed = reuse(l.Seq, rows), reuse(l.Independent, rows), reuse(l.Supported, rows), reuse(l.HintsUsed, rows)
 	buf := ld.buf
 	corrupt := func() (*datasets.Log, error) {
 		return nil, fmt.Errorf("features: spill %s: corrupt at byte %d", s.path(p), n-len(buf))
@@ -415,4 +423,13 @@ func (ld *partLoader) load(s *spill, p int) (*datasets.Log, error) {
 		l.HintsUsed = append(l.HintsUsed, int32(hints))
 	}
 	return l, nil
+}
+
+// reuse returns s emptied with room for n elements, reallocated only when
+// too small, so that parts of similar size share one allocation.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, 0, n+n/8)
+	}
+	return s[:0]
 }

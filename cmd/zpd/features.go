@@ -17,6 +17,7 @@ type featuresSettings struct {
 	Model        string  `json:"model"`
 	RecencyDecay float64 `json:"recency_decay"`
 	RowsPerFile  int     `json:"rows_per_file"`
+	PartAttempts int     `json:"part_attempts"`
 	JSON         bool    `json:"json"`
 }
 
@@ -53,6 +54,7 @@ polars and DuckDB read the directory (docs/features.md).`,
 	f.String("model", "", "elasticity model directory: add its online θ, ε and forecasts")
 	f.Float64("recency-decay", elasticity.DefaultConfig().RecencyDecay, "weight of each older attempt in the recency columns (with --model: the model's)")
 	f.Int("rows-per-file", features.DefaultRowsPerFile, "start a new part file after this many rows")
+	f.Int("part-attempts", features.DefaultPartAttempts, "attempts held in memory at once: a larger log is split by learner into parts of about this size")
 	f.Bool("json", false, "print what was written as JSON")
 	return cmd
 }
@@ -75,7 +77,7 @@ func runFeatures(cmd *cobra.Command, s featuresSettings) error {
 			s.RecencyDecay = m.Params().Config.RecencyDecay
 		}
 	}
-	w, err := features.WriteLogParquet(cmd.Context(), s.Data, s.Out, s.RecencyDecay, extra, features.WriteOptions{RowsPerFile: s.RowsPerFile})
+	w, err := features.WriteLogParquet(cmd.Context(), s.Data, s.Out, s.RecencyDecay, extra, features.WriteOptions{RowsPerFile: s.RowsPerFile, PartAttempts: s.PartAttempts})
 	if err != nil {
 		return explain(err)
 	}

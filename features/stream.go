@@ -62,7 +62,10 @@ func WriteLogParquet(ctx context.Context, path, dir string, decay float64, extra
 	// attempt, so this over-estimates, and a part is never too large.
 	rows := count.Rows + count.UncountedBytes/4
 	if rows <= per {
-		log, err := datasets.ReadLog(path, datasets.ReadOptions{Columns: TableColumns()})
+		// Every column, so that the log is refused for what any command
+		// refuses it for (the Reader of the larger path checks every
+		// column too).
+		log, err := datasets.ReadLog(path, datasets.ReadOptions{})
 		if err != nil {
 			return Written{}, fmt.Errorf("features: %w", err)
 		}

@@ -2,18 +2,19 @@ package datasets
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+
+	"github.com/zpd-project/zpd/datasets/internal/parquetread"
 )
 
 // Fixed-width columns in their canonical Parquet form are read straight
-// from the pages into the Log's slices with the typed column-chunk
-// readers: no Arrow arrays are built, so nothing is allocated, zeroed and
-// copied per batch. Other encodings of those columns (int64 counts,
-// float32, other timestamp units) take the Arrow path in decode.go.
+// from the pages into the Log's slices (parquetread.ReadInts and its
+// kind); the functions here decide which columns can be, and where their
+// values go. Other encodings of those columns (int64 counts, float32,
+// other timestamp units) take the Arrow path in decode.go.
 
 // directChunk is how many rows one ReadBatch call asks for.
 const directChunk = 1 << 16
@@ -111,145 +112,30 @@ func readDirect(src *source, j, leaf int, l *Log, off int, sink *problemSink) er
 // readChunk reads up to k values of one column into rows row... of l and
 // returns how many rows it read. fileRow is the file row of the first.
 func readChunk(ccr file.ColumnChunkReader, spec columnSpec, l *Log, row, k int, def []int16, maxDef int16, fileRow int64, sink *problemSink) (int, error) {
+	flaws := sink.flaws(spec, fileRow)
 	switch spec.name {
 	case ColSeq:
-		return readInts(ccr, l.Seq[row:row+k], def, maxDef, 0, spec, fileRow, sink)
+		return parquetread.ReadInts(ccr, l.Seq[row:row+k], def, maxDef, 0, spec.nullable, flaws)
 	case ColTime:
-		return readInts(ccr, l.TimeMS[row:row+k], def, maxDef, NoTime, spec, fileRow, sink)
+		return parquetread.ReadInts(ccr, l.TimeMS[row:row+k], def, maxDef, NoTime, spec.nullable, flaws)
 	case ColIndependent:
-		return readFlags(ccr, l.Independent[row:row+k], def, maxDef, spec, fileRow, sink)
+		return parquetread.ReadFlags(ccr, l.Independent[row:row+k], def, maxDef, spec.nullable, flaws)
 	case ColSupported:
-		return readFlags(ccr, l.Supported[row:row+k], def, maxDef, spec, fileRow, sink)
+		return parquetread.ReadFlags(ccr, l.Supported[row:row+k], def, maxDef, spec.nullable, flaws)
 	case ColScaffolded:
-		return readFlags(ccr, l.Scaffolded[row:row+k], def, maxDef, spec, fileRow, sink)
+		return parquetread.ReadFlags(ccr, l.Scaffolded[row:row+k], def, maxDef, spec.nullable, flaws)
 	case ColAnswerGiven:
-		return readFlags(ccr, l.AnswerGiven[row:row+k], def, maxDef, spec, fileRow, sink)
+		return parquetread.ReadFlags(ccr, l.AnswerGiven[row:row+k], def, maxDef, spec.nullable, flaws)
 	case ColHintsUsed:
-		return readCounts(ccr, l.HintsUsed[row:row+k], def, maxDef, spec, fileRow, sink)
+		return parquetread.ReadCounts(ccr, l.HintsUsed[row:row+k], def, maxDef, Unknown, spec.nullable, flaws)
 	case ColHintsAvailable:
-		return readCounts(ccr, l.HintsAvailable[row:row+k], def, maxDef, spec, fileRow, sink)
+		return parquetread.ReadCounts(ccr, l.HintsAvailable[row:row+k], def, maxDef, Unknown, spec.nullable, flaws)
 	case ColRetries:
-		return readCounts(ccr, l.Retries[row:row+k], def, maxDef, spec, fileRow, sink)
+		return parquetread.ReadCounts(ccr, l.Retries[row:row+k], def, maxDef, Unknown, spec.nullable, flaws)
 	case ColResponseMS:
-		return readFloats(ccr, l.ResponseMS[row:row+k], def, maxDef)
+		return parquetread.ReadFloats(ccr, l.ResponseMS[row:row+k], def, maxDef)
 	case ColDifficulty:
-		return readFloats(ccr, l.Difficulty[row:row+k], def, maxDef)
+		return parquetread.ReadFloats(ccr, l.Difficulty[row:row+k], def, maxDef)
 	}
 	return 0, fmt.Errorf("no direct reader")
-}
-
-// chunkReader asserts the typed reader of a column chunk.
-func chunkReader[R any](ccr file.ColumnChunkReader) (R, error) {
-	r, ok := ccr.(R)
-	if !ok {
-		var zero R
-		return zero, fmt.Errorf("unexpected column reader %T", ccr)
-	}
-	return r, nil
-}
-
-// spread moves the n packed values at the start of dst to the rows whose
-// definition level marks a value and writes null to the others. It works
-// backwards, in place, since a value never moves to an earlier row.
-func spread[T any, L int16 | uint8](dst []T, n int, def []L, maxDef L, null T) {
-	if n == len(dst) {
-		return
-	}
-	v := n
-	for i := len(dst) - 1; i >= 0; i-- {
-		if def[i] == maxDef {
-			v--
-			dst[i] = dst[v]
-		} else {
-			dst[i] = null
-		}
-	}
-}
-
-// reportNullRows reports the null rows of a non-nullable column, which
-// are those whose definition level is below maxDef.
-func reportNullRows(n, nv int, def []int16, maxDef int16, spec columnSpec, fileRow int64, sink *problemSink) {
-	if spec.nullable || n == nv {
-		return
-	}
-	for i, d := range def[:n] {
-		if d != maxDef {
-			sink.add(fileRow+int64(i), spec.name, msgNull, true)
-		}
-	}
-}
-
-// batchReader is a typed Parquet column chunk reader.
-type batchReader[T any] interface {
-	ReadBatch(batchSize int64, values []T, defLvls, repLvls []int16) (total int64, valuesRead int, err error)
-}
-
-// readValues reads a batch of a column whose nulls become null in dst and
-// are reported when the column may not hold them.
-func readValues[T any, R batchReader[T]](ccr file.ColumnChunkReader, dst []T, def []int16, maxDef int16, null T, spec columnSpec, fileRow int64, sink *problemSink) (int, error) {
-	r, err := chunkReader[R](ccr)
-	if err != nil {
-		return 0, err
-	}
-	lv, nv, err := r.ReadBatch(int64(len(dst)), dst, def, nil)
-	if err != nil || lv == 0 {
-		return 0, err
-	}
-	if def != nil {
-		spread(dst[:lv], nv, def[:lv], maxDef, null)
-		reportNullRows(int(lv), nv, def, maxDef, spec, fileRow, sink)
-	}
-	return int(lv), nil
-}
-
-func readInts(ccr file.ColumnChunkReader, dst []int64, def []int16, maxDef int16, null int64, spec columnSpec, fileRow int64, sink *problemSink) (int, error) {
-	return readValues[int64, *file.Int64ColumnChunkReader](ccr, dst, def, maxDef, null, spec, fileRow, sink)
-}
-
-func readCounts(ccr file.ColumnChunkReader, dst []int32, def []int16, maxDef int16, spec columnSpec, fileRow int64, sink *problemSink) (int, error) {
-	r, err := chunkReader[*file.Int32ColumnChunkReader](ccr)
-	if err != nil {
-		return 0, err
-	}
-	lv, nv, err := r.ReadBatch(int64(len(dst)), dst, def, nil)
-	if err != nil || lv == 0 {
-		return 0, err
-	}
-	dst = dst[:lv]
-	if def != nil {
-		// Nulls become Unknown where the column allows them; the
-		// definition levels tell them from stored negative values.
-		spread(dst, nv, def[:lv], maxDef, Unknown)
-	}
-	for i, v := range dst {
-		switch {
-		case def != nil && def[i] != maxDef:
-			if !spec.nullable {
-				sink.add(fileRow+int64(i), spec.name, msgNull, true)
-				dst[i] = 0
-			}
-		case v < 0:
-			sink.add(fileRow+int64(i), spec.name, msgNegative, true)
-		}
-	}
-	return int(lv), nil
-}
-
-func readFlags(ccr file.ColumnChunkReader, dst []bool, def []int16, maxDef int16, spec columnSpec, fileRow int64, sink *problemSink) (int, error) {
-	return readValues[bool, *file.BooleanColumnChunkReader](ccr, dst, def, maxDef, false, spec, fileRow, sink)
-}
-
-func readFloats(ccr file.ColumnChunkReader, dst []float64, def []int16, maxDef int16) (int, error) {
-	r, err := chunkReader[*file.Float64ColumnChunkReader](ccr)
-	if err != nil {
-		return 0, err
-	}
-	lv, nv, err := r.ReadBatch(int64(len(dst)), dst, def, nil)
-	if err != nil || lv == 0 {
-		return 0, err
-	}
-	if def != nil {
-		spread(dst[:lv], nv, def[:lv], maxDef, math.NaN())
-	}
-	return int(lv), nil
 }

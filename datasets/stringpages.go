@@ -62,7 +62,7 @@ func readIDPages(src *source, col parquetread.Leaf, d *Dict, dst []int32) error 
 			return err
 		}
 		if pg.Present < pg.Levels {
-			spread(out, pg.Present, pg.Def, uint8(col.MaxDef), intern(d, ""))
+			parquetread.Spread(out, pg.Present, pg.Def, uint8(col.MaxDef), intern(d, ""))
 		}
 		return nil
 	})
@@ -175,7 +175,7 @@ func reportNullLists(pg *parquetread.Page, col parquetread.Leaf, ptr, first int,
 
 // spreadSlots moves the n values at the start of slots to the element
 // slots whose level marks a value and writes null to the null elements,
-// backwards and in place as spread does.
+// backwards and in place as parquetread.Spread does.
 func spreadSlots(slots []int32, n int, def []uint8, col parquetread.Leaf, null int32) {
 	v, s := n, len(slots)
 	for i := len(def) - 1; i >= 0; i-- {

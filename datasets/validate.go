@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/zpd-project/zpd/datasets/internal/parquetread"
 )
 
 // Problem is one thing wrong with a log: a file, a row in it (0-based, -1
@@ -125,6 +127,21 @@ func newSink(file string, max int) *problemSink {
 // add records a problem at row of the sink's file.
 func (s *problemSink) add(row int64, column, msg string, fatal bool) {
 	s.addProblem(Problem{File: s.file, Row: row, Column: column, Message: msg, Fatal: fatal})
+}
+
+// flaws returns the reporter of a decoded batch of column spec whose first
+// row is file row fileRow: every flaw is a fatal problem of its row.
+func (s *problemSink) flaws(spec columnSpec, fileRow int64) parquetread.Flaws {
+	return func(row int, f parquetread.Flaw) {
+		msg := msgNull
+		switch f {
+		case parquetread.Negative:
+			msg = msgNegative
+		case parquetread.OutOfRange:
+			msg = msgOutOfRange
+		}
+		s.add(fileRow+int64(row), spec.name, msg, true)
+	}
 }
 
 func (s *problemSink) addProblem(p Problem) {

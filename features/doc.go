@@ -18,5 +18,7 @@
 // model's Scorer, the baselines that count practice (bestlr, pfa), the
 // report and the pathway policies all read practice from here, and a
 // guard test keeps practice counting out of every other package.
-// Table writes the per-attempt feature table of `zpd features`.
+// Table computes the per-attempt feature table of `zpd features`;
+// WriteParquet writes it from a Log in memory, WriteLogParquet from a log
+// on disk with bounded memory (partitioned by learner through spill files).
 package features

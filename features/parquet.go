@@ -2,11 +2,13 @@ package features
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -27,6 +29,9 @@ type WriteOptions struct {
 	// RowGroup is the rows per row group, and per chunk held in memory; 0
 	// means DefaultRowGroup.
 	RowGroup int
+	// PartAttempts is how many attempts WriteLogParquet loads into memory
+	// at once; 0 means DefaultPartAttempts.
+	PartAttempts int
 }
 
 // Defaults of WriteOptions.
@@ -81,8 +86,23 @@ func PartName(i int) string { return fmt.Sprintf("part-%05d.parquet", i) }
 // missing) as part files PartName(0), PartName(1), …, each written to a
 // temporary file and renamed into place. Part files of an earlier run
 // beyond the last one written are removed, so dir holds this table alone.
-// Memory holds the log and one row group of output.
+// Memory holds the log and one row group of output; WriteLogParquet
+// streams a log from disk instead.
 func WriteParquet(ctx context.Context, log *datasets.Log, dir string, decay float64, extra Extra, opts WriteOptions) (Written, error) {
+	return writeTables(ctx, dir, extra, opts, func(emit func(*Table) bool) error {
+		emit(NewTable(log, decay, extra))
+		return nil
+	})
+}
+
+// tableSource calls emit with each Table of the output in turn, stopping
+// when emit returns false, and returns what stopped it from making the
+// next Table.
+type tableSource func(emit func(*Table) bool) error
+
+// writeTables writes the rows of the Tables tables makes, in order, into
+// dir as WriteParquet lays them out.
+func writeTables(ctx context.Context, dir string, extra Extra, opts WriteOptions, tables tableSource) (Written, error) {
 	if opts.RowsPerFile <= 0 {
 		opts.RowsPerFile = DefaultRowsPerFile
 	}
@@ -93,107 +113,208 @@ func WriteParquet(ctx context.Context, log *datasets.Log, dir string, decay floa
 		return Written{}, fmt.Errorf("features: %w", err)
 	}
 	sc := Schema(extra)
-	t := NewTable(log, decay, extra)
 	// One goroutine computes the features and builds each row group's
 	// record while this one encodes the previous: encoding is most of the
 	// cost, so the two overlap on two cores.
 	groups := make(chan group, 1)
 	stop := make(chan struct{})
-	go produce(t, sc, log, opts, groups, stop)
+	learners := make(chan int, 1)
+	go produce(tables, sc, opts, groups, learners, stop)
 	defer func() {
 		close(stop)
 		for g := range groups { // let the producer finish
-			g.rec.Release()
+			if g.rec != nil {
+				g.rec.Release()
+			}
 		}
 	}()
-	var w Written
-	var part *partFile
-	abort := func(err error) (Written, error) {
-		if part != nil {
-			part.file.Abort()
+	var (
+		w       Written
+		writing []*partWriter // started, in file order
+		cur     *partWriter   // receiving groups
+		waited  int           // writers known to have finished
+		stopped atomic.Bool
+	)
+	// start begins part file i on a goroutine of its own, once fewer than
+	// maxWriters earlier files are still being encoded: the encoding of
+	// a file is single-threaded, so two files at a time use both cores.
+	start := func() (*partWriter, error) {
+		for len(writing)-waited >= maxWriters {
+			if err := writing[waited].wait(); err != nil {
+				return nil, err
+			}
+			waited++
 		}
-		for _, f := range w.Files {
-			os.Remove(filepath.Join(dir, f))
+		pw := newPartWriter(filepath.Join(dir, PartName(len(writing))), sc, opts.RowGroup, &stopped)
+		writing = append(writing, pw)
+		return pw, nil
+	}
+	// finish waits for every writer; on failure it removes every part
+	// file this call wrote.
+	finish := func(err error) (Written, error) {
+		if err != nil {
+			stopped.Store(true)
 		}
-		return Written{}, err
+		if cur != nil {
+			close(cur.recs)
+			cur = nil
+		}
+		for _, pw := range writing {
+			if werr := pw.wait(); werr != nil && err == nil {
+				err = werr
+				stopped.Store(true)
+			}
+		}
+		if err != nil {
+			for _, pw := range writing {
+				os.Remove(pw.path)
+			}
+			return Written{}, err
+		}
+		for _, pw := range writing {
+			w.Files = append(w.Files, filepath.Base(pw.path))
+		}
+		return w, nil
 	}
 	for g := range groups {
+		if g.err != nil {
+			return finish(g.err)
+		}
 		if err := ctx.Err(); err != nil {
 			g.rec.Release()
-			return abort(err)
+			return finish(err)
 		}
-		if part == nil {
+		if cur == nil {
 			var err error
-			if part, err = createPart(filepath.Join(dir, PartName(len(w.Files))), sc, opts.RowGroup); err != nil {
+			if cur, err = start(); err != nil {
 				g.rec.Release()
-				return abort(err)
+				return finish(err)
 			}
 		}
-		err := part.w.Write(g.rec)
-		n := g.rec.NumRows()
-		g.rec.Release()
-		if err != nil {
-			return abort(fmt.Errorf("features: write %s: %w", part.file.Path(), err))
-		}
-		w.Rows += n
+		w.Rows += g.rec.NumRows()
+		cur.recs <- g.rec
 		if g.last {
-			if err := part.commit(); err != nil {
-				return abort(err)
-			}
-			w.Files = append(w.Files, filepath.Base(part.file.Path()))
-			part = nil
+			close(cur.recs)
+			cur = nil
 		}
 	}
-	if part == nil && len(w.Files) == 0 { // an empty log still gets one (empty) file with the schema
+	if err := ctx.Err(); err != nil {
+		return finish(err)
+	}
+	if cur == nil && len(writing) == 0 { // an empty log still gets one (empty) file with the schema
 		var err error
-		if part, err = createPart(filepath.Join(dir, PartName(0)), sc, opts.RowGroup); err != nil {
-			return abort(err)
+		if cur, err = start(); err != nil {
+			return finish(err)
 		}
 	}
-	if part != nil {
-		if err := part.commit(); err != nil {
-			return abort(err)
-		}
-		w.Files = append(w.Files, filepath.Base(part.file.Path()))
+	n := <-learners
+	w, err := finish(nil)
+	if err != nil {
+		return w, err
 	}
-	for _, l := range t.hist {
-		if len(l) > 0 {
-			w.Learners++
-		}
-	}
+	w.Learners = n
 	removeStaleParts(dir, len(w.Files))
 	return w, nil
 }
 
-// group is one row group's record; last ends its part file.
+// maxWriters is how many part files are encoded at once.
+const maxWriters = 2
+
+// partWriter encodes one part file from the records sent on recs, on its
+// own goroutine, committing it when recs closes unless stopped is set.
+type partWriter struct {
+	path string
+	recs chan arrow.RecordBatch
+	done chan error
+	err  error
+	got  bool
+}
+
+func newPartWriter(path string, sc *arrow.Schema, rowGroup int, stopped *atomic.Bool) *partWriter {
+	pw := &partWriter{path: path, recs: make(chan arrow.RecordBatch, 1), done: make(chan error, 1)}
+	go func() {
+		part, err := createPart(path, sc, rowGroup)
+		for rec := range pw.recs {
+			if err == nil && !stopped.Load() {
+				if werr := part.w.Write(rec); werr != nil {
+					err = fmt.Errorf("features: write %s: %w", path, werr)
+				}
+			}
+			rec.Release()
+		}
+		switch {
+		case err != nil:
+		case stopped.Load():
+			err = errors.New("features: stopped")
+		default:
+			err = part.commit()
+			part = nil
+		}
+		if part != nil {
+			part.file.Abort()
+		}
+		pw.done <- err
+	}()
+	return pw
+}
+
+// wait returns the writer's error once it has finished.
+func (pw *partWriter) wait() error {
+	if !pw.got {
+		pw.err, pw.got = <-pw.done, true
+	}
+	return pw.err
+}
+
+// group is one row group's record; last ends its part file. A group with
+// err set ends the stream: the tables could not be made.
 type group struct {
 	rec  arrow.RecordBatch
 	last bool
+	err  error
 }
 
-// produce sends the table's row groups, whole learners each, marking the
-// group that fills a part file, until the table ends or stop closes; it
-// closes groups.
-func produce(t *Table, sc *arrow.Schema, log *datasets.Log, opts WriteOptions, groups chan<- group, stop <-chan struct{}) {
+// produce sends the row groups of the Tables tables makes, whole learners
+// each, marking the group that fills a part file, until the tables end or
+// stop closes; it then sends the number of learners on learners (when the
+// tables ended) and closes groups.
+func produce(tables tableSource, sc *arrow.Schema, opts WriteOptions, groups chan<- group, learners chan<- int, stop <-chan struct{}) {
 	defer close(groups)
-	b := newRecordBuilder(sc, log)
+	b := newRecordBuilder(sc)
 	defer b.release()
 	var c Chunk
-	inFile := 0
-	for t.Next(&c, min(opts.RowGroup, opts.RowsPerFile-inFile)) {
-		inFile += c.Len()
-		last := inFile >= opts.RowsPerFile
-		if last {
-			inFile = 0
+	inFile, n := 0, 0
+	stopped := false
+	err := tables(func(t *Table) bool {
+		for t.Next(&c, min(opts.RowGroup, opts.RowsPerFile-inFile)) {
+			inFile += c.Len()
+			last := inFile >= opts.RowsPerFile
+			if last {
+				inFile = 0
+			}
+			g := group{rec: b.build(t.log, &c), last: last}
+			select {
+			case groups <- g:
+			case <-stop:
+				g.rec.Release()
+				stopped = true
+				return false
+			}
 		}
-		g := group{rec: b.build(&c), last: last}
-		select {
-		case groups <- g:
-		case <-stop:
-			g.rec.Release()
-			return
-		}
+		n += t.learners
+		return true
+	})
+	if stopped {
+		return
 	}
+	if err != nil {
+		select {
+		case groups <- group{err: err}:
+		case <-stop:
+		}
+		return
+	}
+	learners <- n
 }
 
 // removeStaleParts removes part files numbered from n on.
@@ -252,19 +373,19 @@ func (p *partFile) commit() error {
 
 // recordBuilder turns Chunks into Arrow records, reusing its builders.
 type recordBuilder struct {
-	sc  *arrow.Schema
-	log *datasets.Log
-	rb  *array.RecordBuilder
+	sc *arrow.Schema
+	rb *array.RecordBuilder
 }
 
-func newRecordBuilder(sc *arrow.Schema, log *datasets.Log) *recordBuilder {
-	return &recordBuilder{sc: sc, log: log, rb: array.NewRecordBuilder(memory.DefaultAllocator, sc)}
+func newRecordBuilder(sc *arrow.Schema) *recordBuilder {
+	return &recordBuilder{sc: sc, rb: array.NewRecordBuilder(memory.DefaultAllocator, sc)}
 }
 
 func (b *recordBuilder) release() { b.rb.Release() }
 
-func (b *recordBuilder) build(c *Chunk) arrow.RecordBatch {
-	log, rb := b.log, b.rb
+// build turns c, rows of log, into a record.
+func (b *recordBuilder) build(log *datasets.Log, c *Chunk) arrow.RecordBatch {
+	rb := b.rb
 	learner := rb.Field(0).(*array.StringBuilder)
 	item := rb.Field(1).(*array.StringBuilder)
 	skills := rb.Field(2).(*array.ListBuilder)

@@ -92,15 +92,21 @@ type Table struct {
 	nExtra   int
 	buf      []float64
 	next     int // next learner
-	learners int
+	learners int // learners with rows so far
 }
 
 // NewTable prepares the table of log; recency weights fade by decay per
 // attempt on a skill; extra may be nil.
 func NewTable(log *datasets.Log, decay float64, extra Extra) *Table {
+	return newTable(log, LogIndex(log), decay, extra)
+}
+
+// newTable is NewTable with the log's Index given: a part of a larger log
+// shares the vocabulary, and item skills, of the whole.
+func newTable(log *datasets.Log, ix *Index, decay float64, extra Extra) *Table {
 	t := &Table{
 		log:    log,
-		ix:     LogIndex(log),
+		ix:     ix,
 		hist:   log.Histories(),
 		skills: NewPractice(log.SkillIDs.Len(), decay),
 		items:  NewPractice(log.Items.Len(), 0),
@@ -119,6 +125,7 @@ func (t *Table) Next(c *Chunk, rows int) bool {
 	for t.next < len(t.hist) && c.Len() < rows {
 		if h := t.hist[t.next]; len(h) > 0 {
 			t.learner(c, h)
+			t.learners++
 		}
 		t.next++
 	}

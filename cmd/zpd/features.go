@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/zpd-project/zpd/datasets"
 	"github.com/zpd-project/zpd/features"
 	"github.com/zpd-project/zpd/models/elasticity"
 )
@@ -18,6 +17,7 @@ type featuresSettings struct {
 	Model        string  `json:"model"`
 	RecencyDecay float64 `json:"recency_decay"`
 	RowsPerFile  int     `json:"rows_per_file"`
+	PartAttempts int     `json:"part_attempts"`
 	JSON         bool    `json:"json"`
 }
 
@@ -54,6 +54,7 @@ polars and DuckDB read the directory (docs/features.md).`,
 	f.String("model", "", "elasticity model directory: add its online θ, ε and forecasts")
 	f.Float64("recency-decay", elasticity.DefaultConfig().RecencyDecay, "weight of each older attempt in the recency columns (with --model: the model's)")
 	f.Int("rows-per-file", features.DefaultRowsPerFile, "start a new part file after this many rows")
+	f.Int("part-attempts", features.DefaultPartAttempts, "attempts held in memory at once: a larger log is split by learner into parts of about this size")
 	f.Bool("json", false, "print what was written as JSON")
 	return cmd
 }
@@ -76,13 +77,9 @@ func runFeatures(cmd *cobra.Command, s featuresSettings) error {
 			s.RecencyDecay = m.Params().Config.RecencyDecay
 		}
 	}
-	log, err := datasets.ReadLog(s.Data, datasets.ReadOptions{})
+	w, err := features.WriteLogParquet(cmd.Context(), s.Data, s.Out, s.RecencyDecay, extra, features.WriteOptions{RowsPerFile: s.RowsPerFile, PartAttempts: s.PartAttempts})
 	if err != nil {
-		return fmt.Errorf("features: %w", explain(err))
-	}
-	w, err := features.WriteParquet(cmd.Context(), log, s.Out, s.RecencyDecay, extra, features.WriteOptions{RowsPerFile: s.RowsPerFile})
-	if err != nil {
-		return err
+		return explain(err)
 	}
 	out := cmd.OutOrStdout()
 	if s.JSON {

@@ -40,7 +40,7 @@ func (s *Server) openStore(st store.LearnerStore) error {
 	case s.cfg.Store != "":
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		st, err := store.Open(ctx, s.cfg.Store)
+		st, err := store.Open(ctx, s.cfg.Store, store.Options{CacheBytes: s.cfg.LearnerCacheBytes})
 		if err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}

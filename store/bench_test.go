@@ -8,9 +8,15 @@ import (
 
 // BenchmarkAppend appends one attempt to learners holding 50, as the
 // stateful route does per request (SQLite; the server's scoring is not
-// included).
+// included), without and with the history cache.
 func BenchmarkAppend(b *testing.B) {
-	s, err := Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
+	for _, cache := range []int64{0, 64 << 20} {
+		b.Run(fmt.Sprint("cache=", cache), func(b *testing.B) { benchAppend(b, Options{CacheBytes: cache}) })
+	}
+}
+
+func benchAppend(b *testing.B, opts Options) {
+	s, err := Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -50,7 +50,8 @@ type Config struct {
 	// beyond either it gets 503 with Retry-After.
 	MaxBatchBytesInFlight int64         `json:"max_batch_bytes_in_flight"`
 	BatchQueueTimeout     time.Duration `json:"batch_queue_timeout"`
-	// MaxAttempts caps the attempts sent for one learner, MaxCandidates the
+	// MaxAttempts caps the attempts sent for one learner, and those stored
+	// for one by the /v1/learners routes; MaxCandidates the
 	// candidate items, MaxBatchLearners the learners in one batch.
 	MaxAttempts      int `json:"max_attempts"`
 	MaxCandidates    int `json:"max_candidates"`

@@ -206,6 +206,13 @@ type statefulRun struct {
 // it), remembers the mastery checks it recommends, and appends the
 // /v1/score answer to r.out.
 func (r *statefulRun) score(sl *store.Learner, added int) error {
+	if max := r.s.cfg.MaxAttempts; r.posted && added > 0 && len(sl.Attempts) > max {
+		// The cap of /v1/score's histories holds for stored ones too, so
+		// that every stored history can be scored as /v1/score would.
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Field: "attempts",
+			Message: fmt.Sprintf("learner %q would have %d attempts stored, over max_attempts (%d): nothing was stored; export and delete the learner to start afresh",
+				sl.ID, len(sl.Attempts), max)}
+	}
 	st := &sl.State
 	for i := len(sl.Attempts) - added; i < len(sl.Attempts); i++ {
 		a := &sl.Attempts[i]

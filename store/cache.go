@@ -85,6 +85,23 @@ func (c *historyCache) get(id string, revision int64) *cachedLearner {
 	return cl
 }
 
+// peek returns learner id's entry at whatever revision, nil when there is
+// none: what an Append works on before its transaction confirms the
+// revision.
+func (c *historyCache) peek(id string) *cachedLearner {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[id]
+	if !ok {
+		return nil
+	}
+	c.lru.MoveToFront(e)
+	return e.Value.(*cachedLearner)
+}
+
 // put caches l, stored at revision with lastSeq, replacing any entry of
 // the learner; a learner larger than a quarter of the budget is not kept.
 func (c *historyCache) put(l *Learner, revision, lastSeq int64) {

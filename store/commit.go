@@ -37,6 +37,7 @@ type appendCall struct {
 	id       string
 	attempts []Attempt
 	update   Update
+	pre      *prepared
 	r        appended
 	err      error
 	done     chan struct{}
@@ -49,8 +50,8 @@ func newGroupCommitter(s *sqlStore) *groupCommitter {
 }
 
 // append queues an Append and waits for its group to commit.
-func (g *groupCommitter) append(ctx context.Context, id string, attempts []Attempt, update Update) (*Learner, int, error) {
-	c := &appendCall{ctx: ctx, id: id, attempts: attempts, update: update, done: make(chan struct{})}
+func (g *groupCommitter) append(ctx context.Context, id string, attempts []Attempt, update Update, pre *prepared) (*Learner, int, error) {
+	c := &appendCall{ctx: ctx, id: id, attempts: attempts, update: update, pre: pre, done: make(chan struct{})}
 	select {
 	case g.calls <- c:
 	case <-ctx.Done():
@@ -125,7 +126,7 @@ func (g *groupCommitter) commit(group []*appendCall) {
 			c.err = err // gone before its turn: nothing done
 			continue
 		}
-		c.r, c.err = g.s.appendTx(context.WithoutCancel(c.ctx), tx, c.id, c.attempts, c.update)
+		c.r, c.err = g.s.appendTx(context.WithoutCancel(c.ctx), tx, c.id, c.attempts, c.update, c.pre)
 		if c.r.wrote {
 			writes++
 		}

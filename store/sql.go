@@ -222,29 +222,34 @@ type learnerRow struct {
 	checks                              string
 }
 
-// loadHistory reads, inside an Append's transaction, learner id's row
-// (locking it where the database has row locks) and, unless the cache
-// holds the learner at the row's revision, the history columns of its
-// attempts; the other attempt fields are left zero, unknown ones NaN or
-// -1. extra is the room to leave for appended attempts.
-func (s *sqlStore) loadHistory(ctx context.Context, stmt func(*sql.Stmt) *sql.Stmt, id string, extra int) (l *Learner, row learnerRow, found bool, err error) {
+// readRow reads, inside an Append's transaction, learner id's row,
+// locking it where the database has row locks.
+func (s *sqlStore) readRow(ctx context.Context, stmt func(*sql.Stmt) *sql.Stmt, id string) (row learnerRow, found bool, err error) {
 	err = stmt(s.stmts.learner).QueryRowContext(ctx, id).Scan(&row.attempts, &row.lastSeq, &row.served, &row.checks, &row.revision)
 	if errors.Is(err, sql.ErrNoRows) {
-		return &Learner{ID: id}, row, false, nil
+		return row, false, nil
 	}
-	if err != nil {
-		return nil, row, false, err
+	return row, err == nil, err
+}
+
+// loadHistory returns learner id, whose row is row, from the cache when it
+// holds the learner at the row's revision, or else reads the history
+// columns of its attempts; the other attempt fields are left zero, unknown
+// ones NaN or -1. extra is the room to leave for appended attempts.
+func (s *sqlStore) loadHistory(ctx context.Context, stmt func(*sql.Stmt) *sql.Stmt, id string, row learnerRow, found bool, extra int) (l *Learner, err error) {
+	if !found {
+		return &Learner{ID: id}, nil
 	}
 	if cl := s.cache.get(id, row.revision); cl != nil {
-		return cl.learner(extra), row, true, nil
+		return cl.learner(extra), nil
 	}
 	l = &Learner{ID: id, State: State{Served: row.served}}
 	if err := json.Unmarshal([]byte(row.checks), &l.State.Checks); err != nil {
-		return nil, row, false, fmt.Errorf("learner %q: checks %q: %w", id, row.checks, err)
+		return nil, fmt.Errorf("learner %q: checks %q: %w", id, row.checks, err)
 	}
 	rows, err := stmt(s.stmts.history).QueryContext(ctx, id)
 	if err != nil {
-		return nil, row, false, err
+		return nil, err
 	}
 	defer rows.Close()
 	l.Attempts = make([]Attempt, 0, row.attempts+int64(extra))
@@ -253,21 +258,21 @@ func (s *sqlStore) loadHistory(ctx context.Context, stmt func(*sql.Stmt) *sql.St
 		l.Attempts = append(l.Attempts, Attempt{HintsAvailable: -1, ResponseMS: nan, Difficulty: nan})
 		a := &l.Attempts[len(l.Attempts)-1]
 		if err := rows.Scan(&a.EventID, &a.Seq, &a.Item, &skills, &a.Independent, &a.Supported, &a.Check); err != nil {
-			return nil, row, false, err
+			return nil, err
 		}
 		if skills != "[]" {
 			if err := json.Unmarshal([]byte(skills), &a.Skills); err != nil {
-				return nil, row, false, fmt.Errorf("attempt %s: skill_ids %q: %w", a.EventID, skills, err)
+				return nil, fmt.Errorf("attempt %s: skill_ids %q: %w", a.EventID, skills, err)
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, row, false, err
+		return nil, err
 	}
 	if int64(len(l.Attempts)) != row.attempts {
-		return nil, row, false, fmt.Errorf("learner %q: %d attempts stored, its row says %d", id, len(l.Attempts), row.attempts)
+		return nil, fmt.Errorf("learner %q: %d attempts stored, its row says %d", id, len(l.Attempts), row.attempts)
 	}
-	return l, row, true, nil
+	return l, nil
 }
 
 // newRevision is the revision of a learner's new row: random, so that a
@@ -276,24 +281,34 @@ func (s *sqlStore) loadHistory(ctx context.Context, stmt func(*sql.Stmt) *sql.St
 func newRevision() int64 { return rand.Int64N(1 << 62) }
 
 func (s *sqlStore) Append(ctx context.Context, id string, attempts []Attempt, update Update) (*Learner, int, error) {
+	// With the learner cached, the Append is worked out (update run) here,
+	// outside the transaction, in parallel with other Appends; the
+	// transaction then only checks that the row still has the cached
+	// revision, and writes.
+	var pre *prepared
+	if cl := s.cache.peek(id); cl != nil {
+		if a, err := apply(cl.learner(len(attempts)), cl.lastSeq, attempts, update); err == nil {
+			pre = &prepared{revision: cl.revision, applied: a}
+		}
+	}
 	var l *Learner
 	var added int
 	var err error
 	if s.group != nil {
-		l, added, err = s.group.append(ctx, id, attempts, update)
+		l, added, err = s.group.append(ctx, id, attempts, update, pre)
 	} else {
-		l, added, err = s.append(ctx, id, attempts, update)
+		l, added, err = s.append(ctx, id, attempts, update, pre)
 	}
 	return l, added, s.wrap("append to learner "+strconv.Quote(id), err)
 }
 
 // append runs one Append in a transaction of its own.
-func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, update Update) (*Learner, int, error) {
+func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, update Update, pre *prepared) (*Learner, int, error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, 0, err
 	}
-	r, err := s.appendTx(ctx, tx, id, attempts, update)
+	r, err := s.appendTx(ctx, tx, id, attempts, update, pre)
 	if err != nil || !r.wrote {
 		tx.Rollback()
 		if err != nil {
@@ -327,26 +342,25 @@ func (r *appended) cachePut(c *historyCache) {
 	}
 }
 
-// appendTx is an Append's work inside transaction tx: check the attempts
-// against what is stored, run update, and write the learner's row and new
-// attempts. Every check comes before the first write, so an error with
-// r.wrote false has left tx as it found it.
-func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, id string, attempts []Attempt, update Update) (r appended, err error) {
-	stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
-	if len(attempts) > 0 && s.d.rowLock {
-		// A row to lock: two first Appends of a learner then queue on it
-		// rather than both inserting it. Unless attempts are added it is
-		// rolled back with the transaction.
-		r.wrote = true
-		if _, err := stmt(s.stmts.placeholder).ExecContext(ctx, id, newRevision()); err != nil {
-			return r, err
-		}
-	}
-	l, row, found, err := s.loadHistory(ctx, stmt, id, len(attempts))
-	if err != nil {
-		return r, err
-	}
-	lastSeq := row.lastSeq
+// prepared is an Append worked out on the learner as cached at revision.
+type prepared struct {
+	revision int64
+	applied
+}
+
+// applied is an Append worked out on a learner: the attempts checked
+// against its history and added, update run.
+type applied struct {
+	l             *Learner
+	added, stored int
+	lastSeq       int64
+	// write: there is something to store.
+	write bool
+}
+
+// apply checks attempts against l's history (whose newest seq is lastSeq),
+// adds the new ones to l and runs update.
+func apply(l *Learner, lastSeq int64, attempts []Attempt, update Update) (applied, error) {
 	stored := len(l.Attempts)
 	events := make(map[string]int, stored+len(attempts))
 	for i := range l.Attempts {
@@ -355,11 +369,11 @@ func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, id string, attempts
 	for i := range attempts {
 		a := attempts[i]
 		if a.EventID == "" {
-			return r, &ConflictError{Index: i, Field: "event_id", Msg: "missing"}
+			return applied{}, &ConflictError{Index: i, Field: "event_id", Msg: "missing"}
 		}
 		if j, dup := events[a.EventID]; dup {
 			if !l.Attempts[j].same(&a) {
-				return r, &ConflictError{Index: i, Field: "event_id",
+				return applied{}, &ConflictError{Index: i, Field: "event_id",
 					Msg: fmt.Sprintf("event_id %q is stored with a different attempt (item %q, seq %d)", a.EventID, l.Attempts[j].Item, l.Attempts[j].Seq)}
 			}
 			continue
@@ -371,7 +385,7 @@ func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, id string, attempts
 				a.Seq = lastSeq + 1
 			}
 		} else if have && a.Seq <= lastSeq {
-			return r, &ConflictError{Index: i, Field: "seq",
+			return applied{}, &ConflictError{Index: i, Field: "seq",
 				Msg: fmt.Sprintf("seq %d is not after the learner's newest stored seq %d", a.Seq, lastSeq)}
 		}
 		lastSeq = a.Seq
@@ -383,14 +397,54 @@ func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, id string, attempts
 	before.Checks = append([]string(nil), l.State.Checks...)
 	if update != nil {
 		if err := update(l, added); err != nil {
+			return applied{}, err
+		}
+	}
+	// Nothing to store: a retry, or a score of a learner with nothing
+	// stored.
+	write := !(added == 0 && (stored == 0 || sameState(before, l.State)))
+	return applied{l: l, added: added, stored: stored, lastSeq: lastSeq, write: write}, nil
+}
+
+// appendTx is an Append's work inside transaction tx: check the attempts
+// against what is stored, run update, and write the learner's row and new
+// attempts; pre, when not nil, is the Append already worked out on the
+// cached learner, used when the row still has its revision. Every check
+// comes before the first write, so an error with r.wrote false has left tx
+// as it found it.
+func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, id string, attempts []Attempt, update Update, pre *prepared) (r appended, err error) {
+	stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
+	if len(attempts) > 0 && s.d.rowLock {
+		// A row to lock: two first Appends of a learner then queue on it
+		// rather than both inserting it. Unless attempts are added it is
+		// rolled back with the transaction.
+		r.wrote = true
+		if _, err := stmt(s.stmts.placeholder).ExecContext(ctx, id, newRevision()); err != nil {
 			return r, err
 		}
 	}
-	r.l, r.added, r.lastSeq = l, added, lastSeq
-	if added == 0 && (stored == 0 || sameState(before, l.State)) {
-		// Nothing to store: a retry, or a score of a learner with nothing
-		// stored.
-		r.cache, r.revision = found && stored > 0, row.revision
+	row, found, err := s.readRow(ctx, stmt, id)
+	if err != nil {
+		return r, err
+	}
+	var a applied
+	if pre != nil && found && row.revision == pre.revision {
+		a = pre.applied
+	} else {
+		// Not cached, or changed since by another Append: worked out here,
+		// update run (again) on the learner as stored.
+		l, err := s.loadHistory(ctx, stmt, id, row, found, len(attempts))
+		if err != nil {
+			return r, err
+		}
+		if a, err = apply(l, row.lastSeq, attempts, update); err != nil {
+			return r, err
+		}
+	}
+	l := a.l
+	r.l, r.added, r.lastSeq = l, a.added, a.lastSeq
+	if !a.write {
+		r.cache, r.revision = found && a.stored > 0, row.revision
 		return r, nil
 	}
 	if l.State.Checks == nil {
@@ -407,12 +461,12 @@ func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, id string, attempts
 		up, revision = s.stmts.insertLearner, newRevision()
 	}
 	r.wrote = true
-	if _, err = stmt(up).ExecContext(ctx, id, len(l.Attempts), lastSeq, l.State.Served, string(checks), revision); err != nil {
+	if _, err = stmt(up).ExecContext(ctx, id, len(l.Attempts), a.lastSeq, l.State.Served, string(checks), revision); err != nil {
 		return r, err
 	}
-	if added > 0 {
+	if a.added > 0 {
 		ins := stmt(s.stmts.insertAttempt)
-		for i := stored; i < len(l.Attempts); i++ {
+		for i := a.stored; i < len(l.Attempts); i++ {
 			args, err := attemptArgs(id, int64(i), &l.Attempts[i])
 			if err != nil {
 				return r, err

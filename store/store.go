@@ -77,6 +77,10 @@ type Learner struct {
 // (EventID, Seq, Item, Skills, the outcomes and Check); Learner returns
 // every field. It may set the added attempts' Check and change l.State,
 // and both are stored with the attempts; an error rolls everything back.
+// It may be called more than once for one Append, each time on a learner
+// of its own: first on the learner as the store has it cached, outside
+// the transaction, then again inside it if another Append changed the
+// learner meanwhile. What the last call made is stored and returned.
 type Update func(l *Learner, added int) error
 
 // LearnerStore keeps learners' attempts and pathway state. Implementations

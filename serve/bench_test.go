@@ -229,11 +229,19 @@ func BenchmarkScoreLearner(b *testing.B) {
 // BenchmarkLearnerAttempts is POST /v1/learners/{id}/attempts through the
 // Gin engine on an SQLite store: each request posts one new attempt for
 // the next of 1,000 learners seeded with 50 attempts, with 20 candidates,
-// as bench/serve/learners.sh does over the network.
+// as bench/serve/learners.sh does over the network; without and with the
+// learner history cache.
 func BenchmarkLearnerAttempts(b *testing.B) {
+	for _, cache := range []int64{0, DefaultConfig().LearnerCacheBytes} {
+		b.Run("cache="+strconv.FormatInt(cache, 10), func(b *testing.B) { benchLearnerAttempts(b, cache) })
+	}
+}
+
+func benchLearnerAttempts(b *testing.B, cache int64) {
 	dir, p := benchModel(b, 10000, 100)
 	cfg := testConfig(dir)
 	cfg.Store = "sqlite:" + filepath.Join(b.TempDir(), "learners.db")
+	cfg.LearnerCacheBytes = cache
 	s, err := New(cfg, Options{})
 	if err != nil {
 		b.Fatal(err)

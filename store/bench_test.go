@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/zpd-project/zpd/internal/cputime"
 )
 
 // BenchmarkAppend appends one attempt to learners holding 50, as the
@@ -32,6 +34,8 @@ func benchAppend(b *testing.B, opts Options) {
 		}
 	}
 	b.ResetTimer()
+	cpu0 := cputime.Process()
+	defer func() { b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N)/1e3, "cpu-µs/op") }()
 	for i := 0; b.Loop(); i++ {
 		a := attempt(fmt.Sprint("n", i), "item-x", NoSeq, true, true)
 		if _, _, err := s.Append(ctx, fmt.Sprint("b", i%learners), []Attempt{a}, func(l *Learner, added int) error {

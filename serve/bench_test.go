@@ -2,12 +2,15 @@ package serve
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/zpd-project/zpd/models/artifact"
 	"github.com/zpd-project/zpd/models/elasticity"
 	"github.com/zpd-project/zpd/pathway"
+	"github.com/zpd-project/zpd/store"
 )
 
 // benchModel writes an elasticity artifact of the benchmarks' size (10,000
@@ -222,4 +226,78 @@ func BenchmarkScoreLearner(b *testing.B) {
 		}
 		out = w.appendResult(out[:0], l, req, 0, &post)
 	}
+}
+
+// BenchmarkLearnerAttempts is POST /v1/learners/{id}/attempts through the
+// Gin engine on an SQLite store: each request posts one new attempt for
+// the next of 1,000 learners seeded with 50 attempts, with 20 candidates,
+// as bench/serve/learners.sh does over the network; without and with the
+// learner history cache.
+func BenchmarkLearnerAttempts(b *testing.B) {
+	for _, cache := range []int64{0, DefaultConfig().LearnerCacheBytes} {
+		b.Run("cache="+strconv.FormatInt(cache, 10), func(b *testing.B) { benchLearnerAttempts(b, cache) })
+	}
+}
+
+func benchLearnerAttempts(b *testing.B, cache int64) {
+	dir, p := benchModel(b, 10000, 100)
+	cfg := testConfig(dir)
+	cfg.Store = "sqlite:" + filepath.Join(b.TempDir(), "learners.db")
+	cfg.LearnerCacheBytes = cache
+	s, err := New(cfg, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const learners = 1000
+	rng := rand.New(rand.NewPCG(7, 8))
+	for u := range learners {
+		l := benchLearner(p, rng, "", 50, 0)
+		batch := make([]store.Attempt, len(l.Attempts))
+		for t, a := range l.Attempts {
+			batch[t] = store.Attempt{EventID: "seed-" + strconv.Itoa(t), Seq: a.Seq, Item: a.ItemID, Skills: a.SkillIDs,
+				Independent: a.CorrectIndependent, Supported: a.CorrectSupported, HintsAvailable: -1,
+				ResponseMS: math.NaN(), Difficulty: math.NaN()}
+		}
+		if _, _, err := s.learners.Append(context.Background(), "b"+strconv.Itoa(u), batch, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cands := mustJSON(b, benchLearner(p, rng, "", 0, 20).Candidates)
+	h := s.Handler()
+	var next atomic.Int64
+	// As many requests in flight as bench/serve/learners.sh's connections.
+	b.SetParallelism(16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cputime.Process()
+	b.RunParallel(func(pb *testing.PB) {
+		w := &nullWriter{h: http.Header{}}
+		var body []byte
+		rd := bytes.NewReader(nil)
+		for pb.Next() {
+			n := next.Add(1)
+			body = append(body[:0], `{"attempts":[{"event_id":"n`...)
+			body = strconv.AppendInt(body, n, 10)
+			body = append(body, `","item_id":"`...)
+			body = append(body, p.Items[n%int64(len(p.Items))]...)
+			body = append(body, `","correct_independent":true,"correct_supported":true}],"candidates":`...)
+			body = append(body, cands...)
+			body = append(body, '}')
+			rd.Reset(body)
+			req, _ := http.NewRequest("POST", "/v1/learners/b"+strconv.FormatInt(n%learners, 10)+"/attempts", rd)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+testAPIKey)
+			clear(w.h)
+			w.status = 0
+			h.ServeHTTP(w, req)
+			if w.status != 200 {
+				b.Fatalf("status %d", w.status)
+			}
+		}
+	})
+	sec := time.Since(start).Seconds()
+	cpu := (cputime.Process() - cpu0).Seconds()
+	b.ReportMetric(float64(b.N)/sec, "req/s")
+	b.ReportMetric(cpu/float64(b.N)*1e6, "cpu-µs/req")
 }

@@ -24,6 +24,11 @@ type Config struct {
 	// sqlite:PATH or postgres://...; empty serves statelessly (those
 	// routes answer 404).
 	Store string `json:"store"`
+	// LearnerCacheBytes bounds the memory of the learner histories the
+	// store keeps between posts, least recently posted dropped first; a
+	// post for a learner held reads one row instead of every attempt
+	// (docs/serve.md, Stateful pathways). 0 keeps none.
+	LearnerCacheBytes int64 `json:"learner_cache_bytes"`
 
 	// APIKeys are the bearer tokens accepted on the scoring routes, and
 	// AdminKeys those accepted on /admin routes (admin keys also score).
@@ -48,7 +53,8 @@ type Config struct {
 	// beyond either it gets 503 with Retry-After.
 	MaxBatchBytesInFlight int64         `json:"max_batch_bytes_in_flight"`
 	BatchQueueTimeout     time.Duration `json:"batch_queue_timeout"`
-	// MaxAttempts caps the attempts sent for one learner, MaxCandidates the
+	// MaxAttempts caps the attempts sent for one learner, and those stored
+	// for one by the /v1/learners routes; MaxCandidates the
 	// candidate items, MaxBatchLearners the learners in one batch.
 	MaxAttempts      int `json:"max_attempts"`
 	MaxCandidates    int `json:"max_candidates"`
@@ -86,6 +92,7 @@ func DefaultConfig() Config {
 	return Config{
 		Name:              "zpd",
 		Addr:              "127.0.0.1:8080",
+		LearnerCacheBytes: 64 << 20,
 		MaxBodyBytes:      1 << 20,
 		MaxBatchBodyBytes: 64 << 20,
 		// Two maximum-size batches: see docs/serve.md, Memory.
@@ -131,6 +138,9 @@ func (c *Config) Validate() error {
 		if l.v < 1 {
 			bad("serve: %s = %d, want ≥ 1", l.name, l.v)
 		}
+	}
+	if c.LearnerCacheBytes < 0 {
+		bad("serve: learner_cache_bytes = %d, want ≥ 0", c.LearnerCacheBytes)
 	}
 	for _, d := range []struct {
 		name string

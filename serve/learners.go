@@ -40,7 +40,7 @@ func (s *Server) openStore(st store.LearnerStore) error {
 	case s.cfg.Store != "":
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		st, err := store.Open(ctx, s.cfg.Store)
+		st, err := store.Open(ctx, s.cfg.Store, store.Options{CacheBytes: s.cfg.LearnerCacheBytes})
 		if err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}
@@ -205,6 +205,13 @@ type statefulRun struct {
 // candidates and options, remembers the mastery checks it recommends, and
 // appends the /v1/score answer to r.out.
 func (r *statefulRun) score(sl *store.Learner, added int) error {
+	if max := r.s.cfg.MaxAttempts; r.posted && added > 0 && len(sl.Attempts) > max {
+		// The cap of /v1/score's histories holds for stored ones too, so
+		// that every stored history can be scored as /v1/score would.
+		return &apiError{Status: http.StatusConflict, Code: codeConflict, Field: "attempts",
+			Message: fmt.Sprintf("learner %q would have %d attempts stored, over max_attempts (%d): nothing was stored; export and delete the learner to start afresh",
+				sl.ID, len(sl.Attempts), max)}
+	}
 	st := &sl.State
 	for i := len(sl.Attempts) - added; i < len(sl.Attempts); i++ {
 		a := &sl.Attempts[i]

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"testing"
@@ -414,5 +415,75 @@ func TestStoreUnavailableIs503(t *testing.T) {
 		if rec.Header().Get("Retry-After") != "1" {
 			t.Errorf("%s %s: Retry-After %q", r.method, r.path, rec.Header().Get("Retry-After"))
 		}
+	}
+}
+
+// TestTwoReplicasScoreTheWholeHistory: two servers on one store, each
+// keeping learner histories in memory, take turns posting one learner's
+// attempts. Every answer equals /v1/score on the whole history, so neither
+// scored on a history cached before the other's posts.
+func TestTwoReplicasScoreTheWholeHistory(t *testing.T) {
+	f := fitted(t)
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		_, h1 := storedServer(t, dsn)
+		_, h2 := storedServer(t, dsn)
+		wl := f.wireLearnerFor(3, 10, 5)
+		for i, a := range wl.Attempts {
+			h := h1
+			if i%3 == 2 { // h1 twice (cached), then h2 behind its back
+				h = h2
+			}
+			post := map[string]any{"attempts": []storedAttempt{{fmt.Sprint("ev-", i), a}}, "candidates": wl.Candidates}
+			got := call(h, "POST", "/v1/learners/rep/attempts", testAPIKey, mustJSON(t, post))
+			want := call(h, "POST", "/v1/score", testAPIKey, mustJSON(t, map[string]any{
+				"learner_id": "rep", "attempts": wl.Attempts[:i+1], "candidates": wl.Candidates}))
+			g, w := got.Body.Bytes(), want.Body.Bytes()
+			if marked(t, h1, "rep") { // see TestStoredScoreEqualsStateless
+				g, _, _ = bytes.Cut(g, []byte(`,"recommendations":`))
+				w, _, _ = bytes.Cut(w, []byte(`,"recommendations":`))
+			}
+			if got.Code != 200 || !bytes.Equal(g, w) {
+				t.Fatalf("attempt %d: %d stored\n%s\nstateless\n%s", i, got.Code, got.Body, want.Body)
+			}
+		}
+	})
+}
+
+// TestStoredHistoryCappedAtMaxAttempts: a post that would take a learner's
+// stored attempts past max_attempts is 409 and stores nothing; retries
+// and scoring still answer.
+func TestStoredHistoryCappedAtMaxAttempts(t *testing.T) {
+	f := fitted(t)
+	cfg := testConfig(copyArtifact(t, f.dir))
+	cfg.Store = "sqlite:" + t.TempDir() + "/zpd.db"
+	cfg.MaxAttempts = 3
+	s := newTestServer(t, cfg)
+	defer s.Close()
+	h := s.Handler()
+	items := f.model.Params().Items
+	post := func(evs ...string) *httptest.ResponseRecorder {
+		var batch []bareAttempt
+		for _, ev := range evs {
+			batch = append(batch, bareAttempt{ev, items[len(batch)], true, true})
+		}
+		return call(h, "POST", "/v1/learners/capped/attempts", testAPIKey, mustJSON(t, map[string]any{"attempts": batch}))
+	}
+	if rec := post("a", "b"); rec.Code != 200 {
+		t.Fatal(rec.Code, rec.Body)
+	}
+	rec := post("c", "d")
+	assertError(t, rec, http.StatusConflict, codeConflict, "attempts")
+	if !bytes.Contains(rec.Body.Bytes(), []byte("max_attempts (3)")) {
+		t.Errorf("the 409 does not name the limit: %s", rec.Body)
+	}
+	if rec := post("a"); rec.Code != 200 || rec.Header().Get("Zpd-Attempts-Added") != "0" {
+		t.Fatalf("a retry at the cap: %d %s", rec.Code, rec.Body)
+	}
+	if rec := post("c"); rec.Code != 200 || rec.Header().Get("Zpd-Attempts-Added") != "1" {
+		t.Fatalf("the third attempt: %d %s", rec.Code, rec.Body)
+	}
+	assertError(t, post("d"), http.StatusConflict, codeConflict, "attempts")
+	if got := decodeJSON(t, call(h, "GET", "/v1/learners/capped", testAPIKey, nil).Body.Bytes()); got["attempts"] != float64(3) {
+		t.Fatalf("%v attempts stored, want 3", got["attempts"])
 	}
 }

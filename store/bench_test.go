@@ -4,13 +4,21 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/zpd-project/zpd/internal/cputime"
 )
 
 // BenchmarkAppend appends one attempt to learners holding 50, as the
 // stateful route does per request (SQLite; the server's scoring is not
-// included).
+// included), without and with the history cache.
 func BenchmarkAppend(b *testing.B) {
-	s, err := Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
+	for _, cache := range []int64{0, 64 << 20} {
+		b.Run(fmt.Sprint("cache=", cache), func(b *testing.B) { benchAppend(b, Options{CacheBytes: cache}) })
+	}
+}
+
+func benchAppend(b *testing.B, opts Options) {
+	s, err := Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -26,6 +34,8 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 	b.ResetTimer()
+	cpu0 := cputime.Process()
+	defer func() { b.ReportMetric(float64(cputime.Process()-cpu0)/float64(b.N)/1e3, "cpu-µs/op") }()
 	for i := 0; b.Loop(); i++ {
 		a := attempt(fmt.Sprint("n", i), "item-x", NoSeq, true, true)
 		if _, _, err := s.Append(ctx, fmt.Sprint("b", i%learners), []Attempt{a}, func(l *Learner, added int) error {

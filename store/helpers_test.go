@@ -10,9 +10,13 @@ import (
 
 func forEachBackend(t *testing.T, test func(t *testing.T, dsn string)) { storetest.Each(t, test) }
 
+// testCache is the history cache of the tests' stores: with one, every
+// test checks the cache's answers too.
+var testCache = Options{CacheBytes: 1 << 20}
+
 func open(t *testing.T, dsn string) LearnerStore {
 	t.Helper()
-	s, err := Open(context.Background(), dsn)
+	s, err := Open(context.Background(), dsn, testCache)
 	if err != nil {
 		t.Fatal(err)
 	}

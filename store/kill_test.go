@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 // forever, printing "ack LEARNER EVENT" once each Append has returned: the
 // acknowledgement a server turns into a 200.
 func childWriter(dsn string) int {
-	s, err := Open(ctx, dsn)
+	s, err := Open(ctx, dsn, testCache)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

@@ -22,7 +22,7 @@ import (
 // appends to one learner are serialised across replicas and appends to
 // different learners run in parallel. Replicas starting together migrate
 // one at a time.
-func OpenPostgres(ctx context.Context, dsn string) (LearnerStore, error) {
+func OpenPostgres(ctx context.Context, dsn string, opts Options) (LearnerStore, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: postgres %s: %w", Redact(dsn), err)
@@ -33,7 +33,7 @@ func OpenPostgres(ctx context.Context, dsn string) (LearnerStore, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &sqlStore{writer: db, reader: db, d: dialect{
 		name: "postgres", forUpdate: " FOR UPDATE", byteOrder: ` COLLATE "C"`, rowLock: true, unavailable: pgUnavailable,
-	}}
+	}, cache: newHistoryCache(opts.CacheBytes)}
 	// The lock's key is arbitrary, fixed for zpd's migrations.
 	if err := migrate(ctx, db, `SELECT pg_advisory_xact_lock(7317001)`); err != nil {
 		db.Close()

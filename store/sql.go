@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,10 @@ type dialect struct {
 type sqlStore struct {
 	writer, reader *sql.DB
 	d              dialect
+	// cache keeps recently appended learners' histories; nil when off.
+	cache *historyCache
+	// group, when not nil, commits concurrent Appends together (SQLite).
+	group *groupCommitter
 	// Statements of Append, prepared once: parsing them per request cost
 	// as much as running them.
 	stmts struct {
@@ -51,12 +56,12 @@ func (s *sqlStore) prepare(ctx context.Context) error {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&s.stmts.placeholder, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks)
-			VALUES ($1, 0, 0, 0, '[]') ON CONFLICT (learner_id) DO NOTHING`},
-		{&s.stmts.learner, `SELECT attempts, last_seq, served, checks FROM learners WHERE learner_id = $1` + s.d.forUpdate},
+		{&s.stmts.placeholder, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks, revision)
+			VALUES ($1, 0, 0, 0, '[]', $2) ON CONFLICT (learner_id) DO NOTHING`},
+		{&s.stmts.learner, `SELECT attempts, last_seq, served, checks, revision FROM learners WHERE learner_id = $1` + s.d.forUpdate},
 		{&s.stmts.history, `SELECT ` + historyColumns + ` FROM attempts WHERE learner_id = $1 ORDER BY position`},
-		{&s.stmts.insertLearner, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks) VALUES ($1, $2, $3, $4, $5)`},
-		{&s.stmts.updateLearner, `UPDATE learners SET attempts = $2, last_seq = $3, served = $4, checks = $5 WHERE learner_id = $1`},
+		{&s.stmts.insertLearner, `INSERT INTO learners (learner_id, attempts, last_seq, served, checks, revision) VALUES ($1, $2, $3, $4, $5, $6)`},
+		{&s.stmts.updateLearner, `UPDATE learners SET attempts = $2, last_seq = $3, served = $4, checks = $5, revision = $6 WHERE learner_id = $1`},
 		{&s.stmts.insertAttempt, insertAttempt},
 	} {
 		var err error
@@ -211,80 +216,151 @@ func loadLearner(ctx context.Context, q queryer, id, lock string) (l *Learner, l
 	return l, lastSeq, true, nil
 }
 
-// loadHistory reads, inside an Append's transaction, learner id's state
-// (locking its row where the database has row locks) and the history
-// columns of its attempts; the other attempt fields are left zero, unknown
-// ones NaN or -1.
-func (s *sqlStore) loadHistory(ctx context.Context, stmt func(*sql.Stmt) *sql.Stmt, id string) (l *Learner, lastSeq int64, found bool, err error) {
-	l = &Learner{ID: id}
-	var n int64
-	var checks string
-	err = stmt(s.stmts.learner).QueryRowContext(ctx, id).Scan(&n, &lastSeq, &l.State.Served, &checks)
+// learnerRow is a learner's row as an Append reads it.
+type learnerRow struct {
+	attempts, lastSeq, served, revision int64
+	checks                              string
+}
+
+// readRow reads, inside an Append's transaction, learner id's row,
+// locking it where the database has row locks.
+func (s *sqlStore) readRow(ctx context.Context, stmt func(*sql.Stmt) *sql.Stmt, id string) (row learnerRow, found bool, err error) {
+	err = stmt(s.stmts.learner).QueryRowContext(ctx, id).Scan(&row.attempts, &row.lastSeq, &row.served, &row.checks, &row.revision)
 	if errors.Is(err, sql.ErrNoRows) {
-		return l, 0, false, nil
+		return row, false, nil
 	}
-	if err != nil {
-		return nil, 0, false, err
+	return row, err == nil, err
+}
+
+// loadHistory returns learner id, whose row is row, from the cache when it
+// holds the learner at the row's revision, or else reads the history
+// columns of its attempts; the other attempt fields are left zero, unknown
+// ones NaN or -1. extra is the room to leave for appended attempts.
+func (s *sqlStore) loadHistory(ctx context.Context, stmt func(*sql.Stmt) *sql.Stmt, id string, row learnerRow, found bool, extra int) (l *Learner, err error) {
+	if !found {
+		return &Learner{ID: id}, nil
 	}
-	if err := json.Unmarshal([]byte(checks), &l.State.Checks); err != nil {
-		return nil, 0, false, fmt.Errorf("learner %q: checks %q: %w", id, checks, err)
+	if cl := s.cache.get(id, row.revision); cl != nil {
+		return cl.learner(extra), nil
+	}
+	l = &Learner{ID: id, State: State{Served: row.served}}
+	if err := json.Unmarshal([]byte(row.checks), &l.State.Checks); err != nil {
+		return nil, fmt.Errorf("learner %q: checks %q: %w", id, row.checks, err)
 	}
 	rows, err := stmt(s.stmts.history).QueryContext(ctx, id)
 	if err != nil {
-		return nil, 0, false, err
+		return nil, err
 	}
 	defer rows.Close()
-	l.Attempts = make([]Attempt, 0, n+1)
+	l.Attempts = make([]Attempt, 0, row.attempts+int64(extra))
 	var skills string
 	for rows.Next() {
-		l.Attempts = append(l.Attempts, Attempt{HintsAvailable: -1, ResponseMS: math.NaN(), Difficulty: math.NaN()})
+		l.Attempts = append(l.Attempts, Attempt{HintsAvailable: -1, ResponseMS: nan, Difficulty: nan})
 		a := &l.Attempts[len(l.Attempts)-1]
 		if err := rows.Scan(&a.EventID, &a.Seq, &a.Item, &skills, &a.Independent, &a.Supported, &a.Check); err != nil {
-			return nil, 0, false, err
+			return nil, err
 		}
 		if skills != "[]" {
 			if err := json.Unmarshal([]byte(skills), &a.Skills); err != nil {
-				return nil, 0, false, fmt.Errorf("attempt %s: skill_ids %q: %w", a.EventID, skills, err)
+				return nil, fmt.Errorf("attempt %s: skill_ids %q: %w", a.EventID, skills, err)
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, false, err
+		return nil, err
 	}
-	if int64(len(l.Attempts)) != n {
-		return nil, 0, false, fmt.Errorf("learner %q: %d attempts stored, its row says %d", id, len(l.Attempts), n)
+	if int64(len(l.Attempts)) != row.attempts {
+		return nil, fmt.Errorf("learner %q: %d attempts stored, its row says %d", id, len(l.Attempts), row.attempts)
 	}
-	return l, lastSeq, true, nil
+	return l, nil
 }
 
+// newRevision is the revision of a learner's new row: random, so that a
+// cache entry of a deleted learner never matches the row of one stored
+// afresh under the same id (a chance of 2⁻⁶² per learner stored again).
+func newRevision() int64 { return rand.Int64N(1 << 62) }
+
 func (s *sqlStore) Append(ctx context.Context, id string, attempts []Attempt, update Update) (*Learner, int, error) {
-	l, added, err := s.append(ctx, id, attempts, update)
+	// With the learner cached, the Append is worked out (update run) here,
+	// outside the transaction, in parallel with other Appends; the
+	// transaction then only checks that the row still has the cached
+	// revision, and writes.
+	var pre *prepared
+	if cl := s.cache.peek(id); cl != nil {
+		if a, err := apply(cl.learner(len(attempts)), cl.lastSeq, attempts, update); err == nil {
+			pre = &prepared{revision: cl.revision, applied: a}
+		}
+	}
+	var l *Learner
+	var added int
+	var err error
+	if s.group != nil {
+		l, added, err = s.group.append(ctx, id, attempts, update, pre)
+	} else {
+		l, added, err = s.append(ctx, id, attempts, update, pre)
+	}
 	return l, added, s.wrap("append to learner "+strconv.Quote(id), err)
 }
 
-func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, update Update) (_ *Learner, _ int, err error) {
+// append runs one Append in a transaction of its own.
+func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, update Update, pre *prepared) (*Learner, int, error) {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer func() {
+	r, err := s.appendTx(ctx, tx, id, attempts, update, pre)
+	if err != nil || !r.wrote {
+		tx.Rollback()
 		if err != nil {
-			tx.Rollback()
-		}
-	}()
-	stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
-	if len(attempts) > 0 && s.d.rowLock {
-		// A row to lock: two first Appends of a learner then queue on it
-		// rather than both inserting it. Unless attempts are added it is
-		// rolled back with the transaction.
-		if _, err := stmt(s.stmts.placeholder).ExecContext(ctx, id); err != nil {
 			return nil, 0, err
 		}
-	}
-	l, lastSeq, found, err := s.loadHistory(ctx, stmt, id)
-	if err != nil {
+	} else if err := tx.Commit(); err != nil {
 		return nil, 0, err
 	}
+	r.cachePut(s.cache)
+	return r.l, r.added, nil
+}
+
+// appended is what one Append did inside a transaction, to be answered
+// (and cached) once that commits.
+type appended struct {
+	l                 *Learner
+	added             int
+	revision, lastSeq int64
+	// cache: l may be cached at revision once committed.
+	cache bool
+	// wrote: the Append changed the database, which an error then leaves
+	// half written in the transaction.
+	wrote bool
+}
+
+// cachePut caches the learner, if r says so, once its transaction has
+// committed.
+func (r *appended) cachePut(c *historyCache) {
+	if r.cache {
+		c.put(r.l, r.revision, r.lastSeq)
+	}
+}
+
+// prepared is an Append worked out on the learner as cached at revision.
+type prepared struct {
+	revision int64
+	applied
+}
+
+// applied is an Append worked out on a learner: the attempts checked
+// against its history and added, update run.
+type applied struct {
+	l             *Learner
+	added, stored int
+	lastSeq       int64
+	// write: there is something to store.
+	write bool
+}
+
+// apply checks attempts against l's history (whose newest seq is lastSeq),
+// adds the new ones to l and runs update.
+func apply(l *Learner, lastSeq int64, attempts []Attempt, update Update) (applied, error) {
 	stored := len(l.Attempts)
 	events := make(map[string]int, stored+len(attempts))
 	for i := range l.Attempts {
@@ -293,11 +369,11 @@ func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, up
 	for i := range attempts {
 		a := attempts[i]
 		if a.EventID == "" {
-			return nil, 0, &ConflictError{Index: i, Field: "event_id", Msg: "missing"}
+			return applied{}, &ConflictError{Index: i, Field: "event_id", Msg: "missing"}
 		}
 		if j, dup := events[a.EventID]; dup {
 			if !l.Attempts[j].same(&a) {
-				return nil, 0, &ConflictError{Index: i, Field: "event_id",
+				return applied{}, &ConflictError{Index: i, Field: "event_id",
 					Msg: fmt.Sprintf("event_id %q is stored with a different attempt (item %q, seq %d)", a.EventID, l.Attempts[j].Item, l.Attempts[j].Seq)}
 			}
 			continue
@@ -309,7 +385,7 @@ func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, up
 				a.Seq = lastSeq + 1
 			}
 		} else if have && a.Seq <= lastSeq {
-			return nil, 0, &ConflictError{Index: i, Field: "seq",
+			return applied{}, &ConflictError{Index: i, Field: "seq",
 				Msg: fmt.Sprintf("seq %d is not after the learner's newest stored seq %d", a.Seq, lastSeq)}
 		}
 		lastSeq = a.Seq
@@ -321,48 +397,87 @@ func (s *sqlStore) append(ctx context.Context, id string, attempts []Attempt, up
 	before.Checks = append([]string(nil), l.State.Checks...)
 	if update != nil {
 		if err := update(l, added); err != nil {
-			return nil, 0, err
+			return applied{}, err
 		}
 	}
-	if added == 0 && (stored == 0 || sameState(before, l.State)) {
-		// Nothing to store: a retry, or a score of a learner with nothing
-		// stored. Rolling back costs no write.
-		tx.Rollback()
-		return l, 0, nil
+	// Nothing to store: a retry, or a score of a learner with nothing
+	// stored.
+	write := !(added == 0 && (stored == 0 || sameState(before, l.State)))
+	return applied{l: l, added: added, stored: stored, lastSeq: lastSeq, write: write}, nil
+}
+
+// appendTx is an Append's work inside transaction tx: check the attempts
+// against what is stored, run update, and write the learner's row and new
+// attempts; pre, when not nil, is the Append already worked out on the
+// cached learner, used when the row still has its revision. Every check
+// comes before the first write, so an error with r.wrote false has left tx
+// as it found it.
+func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, id string, attempts []Attempt, update Update, pre *prepared) (r appended, err error) {
+	stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
+	if len(attempts) > 0 && s.d.rowLock {
+		// A row to lock: two first Appends of a learner then queue on it
+		// rather than both inserting it. Unless attempts are added it is
+		// rolled back with the transaction.
+		r.wrote = true
+		if _, err := stmt(s.stmts.placeholder).ExecContext(ctx, id, newRevision()); err != nil {
+			return r, err
+		}
+	}
+	row, found, err := s.readRow(ctx, stmt, id)
+	if err != nil {
+		return r, err
+	}
+	var a applied
+	if pre != nil && found && row.revision == pre.revision {
+		a = pre.applied
+	} else {
+		// Not cached, or changed since by another Append: worked out here,
+		// update run (again) on the learner as stored.
+		l, err := s.loadHistory(ctx, stmt, id, row, found, len(attempts))
+		if err != nil {
+			return r, err
+		}
+		if a, err = apply(l, row.lastSeq, attempts, update); err != nil {
+			return r, err
+		}
+	}
+	l := a.l
+	r.l, r.added, r.lastSeq = l, a.added, a.lastSeq
+	if !a.write {
+		r.cache, r.revision = found && a.stored > 0, row.revision
+		return r, nil
 	}
 	if l.State.Checks == nil {
 		l.State.Checks = []string{}
 	}
 	checks, err := json.Marshal(l.State.Checks)
 	if err != nil {
-		return nil, 0, err
+		return r, err
 	}
 	// found: the row exists, committed or as this transaction's
 	// placeholder.
-	up := s.stmts.updateLearner
+	up, revision := s.stmts.updateLearner, row.revision+1
 	if !found {
-		up = s.stmts.insertLearner
+		up, revision = s.stmts.insertLearner, newRevision()
 	}
-	_, err = stmt(up).ExecContext(ctx, id, len(l.Attempts), lastSeq, l.State.Served, string(checks))
-	if err != nil {
-		return nil, 0, err
+	r.wrote = true
+	if _, err = stmt(up).ExecContext(ctx, id, len(l.Attempts), a.lastSeq, l.State.Served, string(checks), revision); err != nil {
+		return r, err
 	}
-	if added > 0 {
+	if a.added > 0 {
 		ins := stmt(s.stmts.insertAttempt)
-		for i := stored; i < len(l.Attempts); i++ {
+		for i := a.stored; i < len(l.Attempts); i++ {
 			args, err := attemptArgs(id, int64(i), &l.Attempts[i])
 			if err != nil {
-				return nil, 0, err
+				return r, err
 			}
 			if _, err := ins.ExecContext(ctx, args...); err != nil {
-				return nil, 0, err
+				return r, err
 			}
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, 0, err
-	}
-	return l, added, nil
+	r.cache, r.revision = true, revision
+	return r, nil
 }
 
 func sameState(a, b State) bool {
@@ -419,7 +534,9 @@ func (s *sqlStore) Delete(ctx context.Context, id string) (bool, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE learner_id = $1`, id); err != nil {
 		return false, s.wrap("delete learner "+strconv.Quote(id), err)
 	}
-	return n > 0, s.wrap("delete learner "+strconv.Quote(id), tx.Commit())
+	err = tx.Commit()
+	s.cache.remove(id)
+	return n > 0, s.wrap("delete learner "+strconv.Quote(id), err)
 }
 
 func (s *sqlStore) Export(ctx context.Context, fn func(*Learner) error) error {
@@ -478,6 +595,7 @@ func (s *sqlStore) Export(ctx context.Context, fn func(*Learner) error) error {
 }
 
 func (s *sqlStore) Close() error {
+	s.group.stop()
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())

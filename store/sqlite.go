@@ -24,7 +24,7 @@ import (
 // process being killed, not a power cut or kernel crash, which may lose
 // the last transactions (never corrupt the file). Use PostgreSQL where an
 // acknowledged attempt must survive the machine.
-func OpenSQLite(ctx context.Context, path string) (LearnerStore, error) {
+func OpenSQLite(ctx context.Context, path string, opts Options) (LearnerStore, error) {
 	if path == "" {
 		return nil, errors.New("store: sqlite: no file (want sqlite:PATH)")
 	}
@@ -39,7 +39,7 @@ func OpenSQLite(ctx context.Context, path string) (LearnerStore, error) {
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
-	s := &sqlStore{writer: writer, d: dialect{name: "sqlite", unavailable: sqliteUnavailable}}
+	s := &sqlStore{writer: writer, d: dialect{name: "sqlite", unavailable: sqliteUnavailable}, cache: newHistoryCache(opts.CacheBytes)}
 	if err := migrate(ctx, writer, ""); err != nil {
 		writer.Close()
 		return nil, s.wrap("open "+path, err)
@@ -57,6 +57,7 @@ func OpenSQLite(ctx context.Context, path string) (LearnerStore, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	s.reader = reader
+	s.group = newGroupCommitter(s)
 	return s, nil
 }
 

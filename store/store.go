@@ -77,6 +77,10 @@ type Learner struct {
 // (EventID, Seq, Item, Skills, the outcomes and Check); Learner returns
 // every field. It may set the added attempts' Check and change l.State,
 // and both are stored with the attempts; an error rolls everything back.
+// It may be called more than once for one Append, each time on a learner
+// of its own: first on the learner as the store has it cached, outside
+// the transaction, then again inside it if another Append changed the
+// learner meanwhile. What the last call made is stored and returned.
 type Update func(l *Learner, added int) error
 
 // LearnerStore keeps learners' attempts and pathway state. Implementations
@@ -128,15 +132,27 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("store: attempt %d: %s: %s", e.Index, e.Field, e.Msg)
 }
 
+// Options tune a store beyond what its DSN names. The zero Options keep
+// nothing in memory.
+type Options struct {
+	// CacheBytes bounds the memory of the learner histories kept between
+	// Appends (least recently appended dropped first), so that an Append to
+	// a learner in it reads the learner's row alone rather than every
+	// attempt: about 100 bytes per attempt plus the ids' lengths. Each
+	// Append checks the row's revision, so a change by another process is
+	// never missed. 0 keeps none.
+	CacheBytes int64
+}
+
 // Open opens the store a DSN names and applies its pending migrations:
 // "sqlite:PATH" (a file, created when missing) or "postgres://..." /
 // "postgresql://..." (a libpq URL, github.com/jackc/pgx).
-func Open(ctx context.Context, dsn string) (LearnerStore, error) {
+func Open(ctx context.Context, dsn string, opts Options) (LearnerStore, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
-		return OpenSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
+		return OpenSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"), opts)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return OpenPostgres(ctx, dsn)
+		return OpenPostgres(ctx, dsn, opts)
 	}
 	return nil, fmt.Errorf("store %q: want sqlite:PATH or postgres://USER@HOST/DB", Redact(dsn))
 }

@@ -33,7 +33,7 @@ func TestMigrationsAreIdempotentAndRefuseNewerSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Close()
-		_, err := Open(ctx, dsn)
+		_, err := Open(ctx, dsn, testCache)
 		if !errors.Is(err, ErrSchemaNewer) {
 			t.Fatalf("opening a newer schema: got %v, want ErrSchemaNewer", err)
 		}
@@ -285,7 +285,7 @@ func TestOpenErrors(t *testing.T) {
 		{"sqlite:/tmp/a?b", "not allowed"},
 		{"postgres://zpd:hunter2@127.0.0.1:1/none?connect_timeout=2", "unavailable"},
 	} {
-		_, err := Open(ctx, tc.dsn)
+		_, err := Open(ctx, tc.dsn, Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Open(%q): %v, want an error containing %q", tc.dsn, err, tc.want)
 		}

@@ -10,17 +10,22 @@
 # posts one new attempt for the next learner (round robin) with 20
 # candidates, and is answered with the score on the learner's whole stored
 # history (a 20 s run at 2,000 req/s adds 4 attempts per learner).
+# Before measuring, a warm-up run of $WARM posts as fast as it goes, so
+# that the server has the learners' histories in its cache
+# (learner_cache_bytes), as a server that has been up a while has; WARM=0
+# measures from a cold cache.
 #   paced     $RATE (2000) req/s: the latency percentiles at that load
 #   saturate  as fast as it goes: attempts stored and scored per second
 # Each prints a RESULT line. Environment: STORE (sqlite:$WORK/learners.db;
 # or postgres://..., whose learners b0... are replaced), DUR (20s), THREADS
-# (2), CONNS (32), PORT (18090), LEARNERS (10000), HISTORY (50), RATE,
+# (2), CONNS (32), PORT (18090), LEARNERS (10000), HISTORY (50), RATE, WARM (10s),
 # SERVER_PROCS (GOMAXPROCS of the server, 2), WORK (temp dir), ZPD_BIN.
 # Other people share the machine: the load average is printed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DUR=${DUR:-20s}
+WARM=${WARM:-10s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 PORT=${PORT:-18090}
@@ -79,9 +84,15 @@ run_wrk() {
 }
 
 paced() { RATE_NOW=$RATE run_wrk; }
+warm() {
+  [[ $WARM != 0 ]] || return 0
+  log "warm-up: $WARM as fast as it goes"
+  DUR=$WARM RATE_NOW=0 run_wrk | grep -E '^(RESULT|CPU)' | sed 's/^/warm-up /' >&2
+}
 saturate() { RATE_NOW=0 run_wrk; }
 
 setup
+warm
 case ${1:-all} in
   paced) paced ;;
   saturate) saturate ;;

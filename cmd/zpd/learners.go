@@ -92,7 +92,7 @@ func runLearnersImport(cmd *cobra.Command, s learnersSettings) error {
 	if err != nil {
 		return fmt.Errorf("learners import: %w", err)
 	}
-	st, err := store.Open(ctx, s.Store)
+	st, err := store.Open(ctx, s.Store, store.Options{})
 	if err != nil {
 		return fmt.Errorf("learners import: %w", err)
 	}
@@ -146,7 +146,7 @@ func storedAttempt(log *datasets.Log, r int) store.Attempt {
 
 func runLearnersExport(cmd *cobra.Command, s learnersSettings) (err error) {
 	ctx := cmd.Context()
-	st, err := store.Open(ctx, s.Store)
+	st, err := store.Open(ctx, s.Store, store.Options{})
 	if err != nil {
 		return fmt.Errorf("learners export: %w", err)
 	}

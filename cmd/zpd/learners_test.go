@@ -190,7 +190,7 @@ func TestServeKillLosesNoAcknowledgedAttempt(t *testing.T) {
 		}
 		wg.Wait()
 		srv.Wait()
-		st, err := store.Open(context.Background(), dsn)
+		st, err := store.Open(context.Background(), dsn, store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

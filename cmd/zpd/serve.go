@@ -48,6 +48,7 @@ and /export read and erase them (docs/serve.md, Stateful pathways).`,
 	f.String("model", "", "model artifact directory to serve")
 	f.String("addr", d.Addr, "listen address, host:port")
 	f.String("store", "", "learner store for the /v1/learners routes: sqlite:PATH or postgres://USER@HOST/DB (default none: stateless)")
+	f.Int64("learner-cache-bytes", d.LearnerCacheBytes, "memory for learner histories kept between posts to the /v1/learners routes (0: none)")
 	f.String("name", d.Name, "model name in the KServe v2 routes")
 	f.Bool("insecure", false, "serve without API keys (every route open)")
 	f.StringSlice("api-keys", nil, "API keys for the scoring routes; prefer ZPD_SERVE_API_KEYS or the config file (flags show in ps)")

@@ -34,7 +34,7 @@ func main() {
 
 func run(dsn string, learners, history, items, workers int) error {
 	ctx := context.Background()
-	st, err := store.Open(ctx, dsn)
+	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		return err
 	}

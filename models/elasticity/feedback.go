@@ -280,12 +280,13 @@ func readinessBank(post *Posterior, b, extra float64, z ZoneRule) Readiness {
 	pm, dPhi, dEps, dU := bk.support(eta1, x[2], x[1])
 	vm := pm * (1 - pm)
 	vS := quad([3]float64{dU / vm, dEps / vm, dPhi / vm}, c) + (dU/vm)*(dU/vm)*extra
+	lm, lr := z.thresholds()
 	r := Readiness{
 		Difficulty:  b,
 		Independent: Estimate{p1, p1 * (1 - p1) * math.Sqrt(v1)},
 		Supported:   Estimate{pS, pS * (1 - pS) * math.Sqrt(vS)},
-		PMastered:   above(eta1, numeric.Logit(z.Mastery), v1),
-		PReach:      above(math.Log(pm/(1-pm)), numeric.Logit(z.Reach), vS),
+		PMastered:   above(eta1, lm, v1),
+		PReach:      above(math.Log(pm/(1-pm)), lr, vS),
 	}
 	r.Zone = z.zone(r.PMastered, r.PReach)
 	return r
@@ -312,12 +313,13 @@ func readiness3(post *Posterior, b, d, f, extra1, extraH, extraF float64, z Zone
 	// the unseen item's variance enters each stage as it does alone: the
 	// difficulty through both, the stage effects through their own
 	vS := quad([3]float64{dF + dH, dH, dF}, c) + dH*dH*(extraH-extra1) + dF*dF*(extraF-extra1) + (dF+dH)*(dF+dH)*extra1
+	lm, lr := z.thresholds()
 	r := Readiness{
 		Difficulty:  b,
 		Independent: Estimate{p1, p1 * (1 - p1) * math.Sqrt(v1)},
 		Supported:   Estimate{pS, pS * (1 - pS) * math.Sqrt(vS)},
-		PMastered:   above(eta1, numeric.Logit(z.Mastery), v1),
-		PReach:      above(etaS, numeric.Logit(z.Reach), vS),
+		PMastered:   above(eta1, lm, v1),
+		PReach:      above(etaS, lr, vS),
 	}
 	r.Zone = z.zone(r.PMastered, r.PReach)
 	return r

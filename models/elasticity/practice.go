@@ -19,20 +19,14 @@ func (m *Model) NewPractice() *features.Practice {
 // float32 as in the fit, so a training history scores exactly as it was
 // fitted.
 func (m *Model) Term(p *features.Practice, skills []int32) (l float64, x [nFeatures]float64) {
-	params := m.p
-	if !params.Config.Learning || len(skills) == 0 {
+	if !m.p.Config.Learning || len(skills) == 0 {
 		return 0, x
 	}
 	for _, k := range skills {
-		t := p.Skill(k)
-		if t.Empty() {
-			continue
-		}
-		r := &params.SkillRates[k]
-		for i, v := range m.scale.Vector(t) {
-			v = float64(float32(v))
+		lk, xk := m.skillTerm(p.Skill(k), k)
+		l += lk
+		for i, v := range xk {
 			x[i] += v
-			l += (params.Rates[i] + r[i]) * v
 		}
 	}
 	n := float64(len(skills))
@@ -40,6 +34,22 @@ func (m *Model) Term(p *features.Practice, skills []int32) (l float64, x [nFeatu
 		x[i] /= n
 	}
 	return l / n, x
+}
+
+// skillTerm is skill k's share of Term, before the mean over skills:
+// Σ_c (γ_c + γ_kc)·F_kc and F_k. Summing per skill first lets the Scorer
+// reuse a skill's share across the items it forecasts (termOf).
+func (m *Model) skillTerm(t *features.Tally, k int32) (l float64, x [nFeatures]float64) {
+	if t.Empty() {
+		return 0, x
+	}
+	r := &m.p.SkillRates[k]
+	for i, v := range m.scale.Vector(t) {
+		v = float64(float32(v))
+		x[i] = v
+		l += (m.p.Rates[i] + r[i]) * v
+	}
+	return l, x
 }
 
 // AttemptSkills returns the skills an attempt on item exercises under

@@ -119,12 +119,31 @@ type Readiness struct {
 // posterior probability (Credibility, in [0.5, 1)) a label needs.
 type ZoneRule struct {
 	Mastery, Reach, Credibility float64
+
+	// A rule made by Model.ZoneRule carries logit(Mastery) and
+	// logit(Reach), computed for the thresholds in from: readiness is
+	// forecast for every candidate item, and the two logits were a
+	// measurable share of its cost (BENCHMARKS.md). A copy whose
+	// thresholds were changed afterwards computes its own.
+	logitMastery, logitReach float64
+	from                     [2]float64
+	cached                   bool
+}
+
+// thresholds returns logit(Mastery) and logit(Reach).
+func (z ZoneRule) thresholds() (mastery, reach float64) {
+	if z.cached && z.from == [2]float64{z.Mastery, z.Reach} {
+		return z.logitMastery, z.logitReach
+	}
+	return numeric.Logit(z.Mastery), numeric.Logit(z.Reach)
 }
 
 // ZoneRule returns the rule of the model's config.
 func (m *Model) ZoneRule() ZoneRule {
 	c := &m.p.Config
-	return ZoneRule{Mastery: c.Mastery, Reach: c.Reach, Credibility: c.ZoneCredibility}
+	return ZoneRule{Mastery: c.Mastery, Reach: c.Reach, Credibility: c.ZoneCredibility,
+		logitMastery: m.logitMastery, logitReach: m.logitReach,
+		from: [2]float64{c.Mastery, c.Reach}, cached: true}
 }
 
 // Scorer computes learners' posteriors against one Model. It owns scratch
@@ -139,11 +158,18 @@ type Scorer struct {
 	out      []Outcome
 	post     Posterior
 	skills   []int32
+	// Between two Scores the practice is fixed, so Readiness reuses each
+	// skill's share of the learning term: terms[k] is current when
+	// termAt[k] == gen, and Score moves gen on.
+	terms  []float64
+	termAt []uint32
+	gen    uint32
 }
 
 // NewScorer returns a Scorer for m.
 func NewScorer(m *Model) *Scorer {
-	return &Scorer{m: m, practice: m.NewPractice()}
+	n := len(m.p.Skills)
+	return &Scorer{m: m, practice: m.NewPractice(), terms: make([]float64, n), termAt: make([]uint32, n), gen: 1}
 }
 
 // Model returns the scorer's model.
@@ -174,6 +200,7 @@ func (s *Scorer) Posterior() Posterior { return s.post }
 // θ or ε.
 func (s *Scorer) prepare(h *History) {
 	s.practice.Reset()
+	s.gen++
 	n := len(h.Steps)
 	if cap(s.o1) < n {
 		s.o1, s.o2, s.out = make([]float64, n, 2*n), make([]float64, n, 2*n), make([]Outcome, n, 2*n)
@@ -330,7 +357,7 @@ func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
 		extra1 = p.ItemSD * p.ItemSD
 		extra2 = extra1 + p.SupportSD*p.SupportSD
 	}
-	l, _ := s.m.Term(s.practice, skills)
+	l := s.termOf(skills)
 	if s.post.bank != nil {
 		if item == NoItem && len(skills) == 0 {
 			return readinessBank(&s.post, b-l, extra1, s.m.ZoneRule())
@@ -343,6 +370,23 @@ func (s *Scorer) Readiness(item int32, skills []int32) Readiness {
 		return readiness3(&s.post, b-l, d, f, extra1, extra2, extraF, s.m.ZoneRule())
 	}
 	return readiness(&s.post, b-l, d, extra1, extra2, s.m.ZoneRule())
+}
+
+// termOf is Model.Term's l for skills under the current practice, with
+// each skill's share computed once per Score.
+func (s *Scorer) termOf(skills []int32) float64 {
+	if !s.m.p.Config.Learning || len(skills) == 0 {
+		return 0
+	}
+	var l float64
+	for _, k := range skills {
+		if s.termAt[k] != s.gen {
+			s.terms[k], _ = s.m.skillTerm(s.practice.Skill(k), k)
+			s.termAt[k] = s.gen
+		}
+		l += s.terms[k]
+	}
+	return l / float64(len(skills))
 }
 
 // ReadinessAt forecasts a learner with this posterior on an item the
@@ -368,12 +412,13 @@ func readiness(post *Posterior, b, d, extra1, extra2 float64, z ZoneRule) Readin
 	eta2 := eta1 + post.Elasticity.Value + d
 	p1 := sigmoid(eta1 * probitScale(v1))
 	p2 := sigmoid(eta2 * probitScale(v2))
+	lm, lr := z.thresholds()
 	r := Readiness{
 		Difficulty:  b,
 		Independent: Estimate{p1, p1 * (1 - p1) * math.Sqrt(v1)},
 		Supported:   Estimate{p2, p2 * (1 - p2) * math.Sqrt(v2)},
-		PMastered:   above(eta1, numeric.Logit(z.Mastery), v1),
-		PReach:      above(eta2, numeric.Logit(z.Reach), v2),
+		PMastered:   above(eta1, lm, v1),
+		PReach:      above(eta2, lr, v2),
 	}
 	r.Zone = z.zone(r.PMastered, r.PReach)
 	return r

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/zpd-project/zpd/datasets"
+	"github.com/zpd-project/zpd/internal/numeric"
 	"github.com/zpd-project/zpd/models"
 )
 
@@ -510,5 +511,57 @@ func TestPracticeTerm(t *testing.T) {
 	pr.Reset()
 	if l, _ := m.Term(pr, []int32{0, 1}); l != 0 {
 		t.Errorf("after Reset l = %v", l)
+	}
+}
+
+// TestZoneRuleThresholdsFollowTheirProbabilities: a rule from the model
+// uses its cached logits, and a copy whose thresholds change does not.
+func TestZoneRuleThresholdsFollowTheirProbabilities(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*ZoneRule)
+	}{
+		{"as made", func(*ZoneRule) {}},
+		{"mastery changed", func(z *ZoneRule) { z.Mastery = 0.95 }},
+		{"reach changed", func(z *ZoneRule) { z.Reach = 0.3 }},
+		{"literal", func(z *ZoneRule) { *z = ZoneRule{Mastery: 0.7, Reach: 0.6, Credibility: 0.8} }},
+	}
+	m := handModel(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			z := m.ZoneRule()
+			tt.edit(&z)
+			lm, lr := z.thresholds()
+			if lm != numeric.Logit(z.Mastery) || lr != numeric.Logit(z.Reach) {
+				t.Errorf("thresholds %v, %v; want logit(%v) = %v, logit(%v) = %v", lm, lr, z.Mastery, numeric.Logit(z.Mastery), z.Reach, numeric.Logit(z.Reach))
+			}
+		})
+	}
+}
+
+// TestReusedScorerForecastsAsAFreshOne: Readiness reuses each skill's
+// learning term between Scores; a Scorer that scored other learners first
+// forecasts every item exactly as a fresh one, and as Model.Term says.
+func TestReusedScorerForecastsAsAFreshOne(t *testing.T) {
+	m := handModel(t)
+	reused := NewScorer(m)
+	for _, n := range []int{0, 7, 3, 30, 0, 12} {
+		h := benchHistory(n)
+		reused.Score(h)
+		fresh := NewScorer(m)
+		fresh.Score(h)
+		for _, item := range []int32{0, 1, NoItem} {
+			for _, skills := range [][]int32{nil, {0}, {0, 0}} {
+				if item == NoItem && skills == nil {
+					continue
+				}
+				if got, want := reused.Readiness(item, skills), fresh.Readiness(item, skills); got != want {
+					t.Errorf("after %d attempts, item %d skills %v: reused %+v, fresh %+v", n, item, skills, got, want)
+				}
+				if l, _ := m.Term(fresh.practice, m.AttemptSkills(item, skills)); fresh.termOf(m.AttemptSkills(item, skills)) != l {
+					t.Errorf("after %d attempts: termOf differs from Term's %v", n, l)
+				}
+			}
+		}
 	}
 }

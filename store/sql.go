@@ -39,6 +39,8 @@ type sqlStore struct {
 	cache *historyCache
 	// group, when not nil, commits concurrent Appends together (SQLite).
 	group *groupCommitter
+	// ckpt, when not nil, checkpoints the WAL beside the writer (SQLite).
+	ckpt *checkpointer
 	// Statements of Append, prepared once: parsing them per request cost
 	// as much as running them.
 	stmts struct {
@@ -596,7 +598,11 @@ func (s *sqlStore) Export(ctx context.Context, fn func(*Learner) error) error {
 
 func (s *sqlStore) Close() error {
 	s.group.stop()
-	err := s.writer.Close()
+	var err error
+	if s.ckpt != nil {
+		err = s.ckpt.stop()
+	}
+	err = errors.Join(err, s.writer.Close())
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
 	}

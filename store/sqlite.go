@@ -32,7 +32,8 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (LearnerStore, e
 		return nil, fmt.Errorf("store: sqlite: file %q: ? and # are not allowed in the path", path)
 	}
 	const common = "_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
-	writer, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	writer, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=journal_mode(WAL)"+
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages)+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
 	}
@@ -57,6 +58,13 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (LearnerStore, e
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	s.reader = reader
+	ckpt, err := sql.Open("sqlite", "file:"+path+"?"+common)
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("store: sqlite %s: %w", path, err)
+	}
+	s.ckpt = newCheckpointer(ckpt, checkpointEvery)
 	s.group = newGroupCommitter(s)
 	return s, nil
 }

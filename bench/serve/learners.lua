@@ -2,7 +2,8 @@
 -- (a fresh event id, no seq) for the next of $LEARNERS seeded learners
 -- (b0 ... bN, round robin over all threads) with the 20 candidates of
 -- $BODY's learner, and gets the score on the learner's whole stored
--- history. $KEY, $RATE and $CONNS as in post.lua.
+-- history. $KEY as in post.lua. It runs closed loop, as fast
+-- as answers come (learners.sh saturate); paced runs use vegeta.
 local f = assert(io.open(os.getenv("BODY"), "rb"))
 local single = f:read("*a")
 f:close()
@@ -36,17 +37,6 @@ function request()
     '{"attempts":[{"event_id":"w%s-%d-%d","item_id":"item-%d","correct_independent":%s,"correct_supported":%s}],"candidates":%s}',
     run, tid, n, math.random(0, items - 1), tostring(ind), tostring(ind or math.random() < 0.6), cands)
   return wrk.format(nil, "/v1/learners/b" .. u .. "/attempts", nil, body)
-end
-
-local rate = tonumber(os.getenv("RATE") or "0")
-local conns = tonumber(os.getenv("CONNS") or "1")
-if rate > 0 then
-  local gap = conns * 1000 / rate
-  function delay()
-    local base = math.floor(gap)
-    if math.random() < gap - base then return base + 1 end
-    return base
-  end
 end
 
 function done(summary, latency, requests)

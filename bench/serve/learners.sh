@@ -29,7 +29,10 @@
 # Debian's. Environment: STORE (sqlite:$WORK/learners.db;
 # or postgres://..., whose learners b0... are replaced), DUR (20s), THREADS
 # (2), CONNS (32), PORT (18090), LEARNERS (10000), HISTORY (50), RATE, WARM (10s),
-# SERVER_PROCS (GOMAXPROCS of the server, 2), WORK (temp dir), ZPD_BIN.
+# SERVER_PROCS (GOMAXPROCS of the server, 2), WORK (temp dir), ZPD_BIN,
+# SERVER_CPUS and CLIENT_CPUS (taskset CPU lists: pin the server and the
+# load generator to separate cores, e.g. SERVER_CPUS=1 CLIENT_CPUS=0
+# SERVER_PROCS=1, so that the generator does not take the server's core).
 # Other people share the machine: the load average is printed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -53,6 +56,12 @@ HERE=bench/serve
 
 log() { printf '== %s\n' "$*" >&2; }
 
+# on_server and on_client prefix a command to run it on $SERVER_CPUS or
+# $CLIENT_CPUS when set (taskset execs it: $! stays the server's pid).
+on_server=() on_client=()
+[[ -z ${SERVER_CPUS:-} ]] || on_server=(taskset -c "$SERVER_CPUS")
+[[ -z ${CLIENT_CPUS:-} ]] || on_client=(taskset -c "$CLIENT_CPUS")
+
 setup() {
   log "building into $WORK"
   if [[ -n ${ZPD_BIN:-} ]]; then cp "$ZPD_BIN" "$WORK/zpd"; else go build -o "$WORK/zpd" ./cmd/zpd; fi
@@ -62,7 +71,7 @@ setup() {
   go run ./$HERE/seed -store "$STORE" -learners "$LEARNERS" -history "$HISTORY"
   log "seeded in $((SECONDS - t0)) s"
   ZPD_SERVE_API_KEYS=$KEY GOMAXPROCS=${SERVER_PROCS:-2} \
-    "$WORK/zpd" serve --model "$WORK/model" --addr "127.0.0.1:$PORT" --store "$STORE" --access-log=false \
+    "${on_server[@]}" "$WORK/zpd" serve --model "$WORK/model" --addr "127.0.0.1:$PORT" --store "$STORE" --access-log=false \
     2>"$WORK/server.log" &
   SERVER=$!
   trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; [[ -z ${CLEAN:-} ]] || rm -rf "$CLEAN"' EXIT
@@ -86,7 +95,7 @@ run_wrk() {
   local c0 out
   c0=$(cpu_ticks)
   out=$(BODY=$WORK/single.json KEY=$KEY CONNS=$CONNS THREADS=$THREADS LEARNERS=$LEARNERS \
-    wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency -s $HERE/learners.lua "$URL")
+    "${on_client[@]}" wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency -s $HERE/learners.lua "$URL")
   echo "$out"
   awk -v ticks=$(($(cpu_ticks) - c0)) -v hz="$(getconf CLK_TCK)" '/^RESULT/ {
       for (i = 1; i <= NF; i++) if ($i ~ /^requests=/) { split($i, a, "="); n = a[2] }
@@ -108,7 +117,7 @@ run_vegeta() {
   log "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   log "$name: vegeta attack -rate=$RATE/s -duration=$DUR (open loop)"
   c0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  report=$("$v" attack -format=json -targets="$targets" -rate="$RATE/s" -duration="$DUR" -max-workers=512 | "$v" report -type=json)
+  report=$("${on_client[@]}" "$v" attack -format=json -targets="$targets" -rate="$RATE/s" -duration="$DUR" -max-workers=512 | "$v" report -type=json)
   local ticks=$(($(awk '{print $14 + $15}' "/proc/$pid/stat") - c0))
   jq -r --arg name "$name" '"\($name) RESULT requests=\(.requests) req_per_s=\(.throughput | floor) p50_ms=\(.latencies["50th"] / 1e6) p90_ms=\(.latencies["90th"] / 1e6) p99_ms=\(.latencies["99th"] / 1e6) max_ms=\(.latencies.max / 1e6) success=\(.success) codes=\(.status_codes | tojson)"' <<<"$report"
   jq -r --arg name "$name" --argjson ticks "$ticks" --argjson hz "$(getconf CLK_TCK)" \
@@ -131,7 +140,7 @@ paced() {
 
 floor() {
   go build -o "$WORK/ceiling" ./$HERE/ceiling
-  GOMAXPROCS=${SERVER_PROCS:-2} "$WORK/ceiling" -addr "127.0.0.1:$((PORT + 1))" 2>/dev/null &
+  GOMAXPROCS=${SERVER_PROCS:-2} "${on_server[@]}" "$WORK/ceiling" -addr "127.0.0.1:$((PORT + 1))" 2>/dev/null &
   local pid=$!
   sleep 0.5
   jq -c --arg url "http://127.0.0.1:$((PORT + 1))/v1/score" --arg key "$KEY" -n --rawfile body "$WORK/single.json" \

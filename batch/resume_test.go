@@ -2,6 +2,8 @@ package batch
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -318,8 +320,21 @@ func TestUnknownItems(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "3 of 5 attempts") || !strings.Contains(err.Error(), "--allow-unknown-items") {
 		t.Fatalf("majority unknown: error %v, want a refusal counting 3 of 5 attempts", err)
 	}
-	if files, _ := filepath.Glob(filepath.Join(out, LearnersDir, "*.parquet")); len(files) > 0 {
-		t.Errorf("refused run left tables %v", files)
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("refused run left %s behind (%v): want it not created", out, err)
+	}
+	// An --out that existed keeps what it held, and no empty part folders.
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runPartsErr(Config{Model: testModel(t), In: majority, Out: out}, 1); err == nil {
+		t.Fatal("majority unknown into an existing folder: no error")
+	}
+	if entries, err := os.ReadDir(out); err != nil || len(entries) != 1 || entries[0].Name() != "notes.txt" {
+		t.Errorf("refused run into an existing folder: %v there (%v), want only notes.txt", entries, err)
 	}
 	res := runParts(t, Config{Model: testModel(t), In: majority, Out: out, AllowUnknownItems: true}, 1)
 	if u := res.Manifest.UnknownCounts; u.Attempts != 3 || u.Items != 2 || res.Manifest.Learners != 5 {

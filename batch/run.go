@@ -193,10 +193,10 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	for _, dir := range r.dirs() {
-		if err := os.MkdirAll(filepath.Join(out, dir), 0o755); err != nil {
-			return nil, err
-		}
+	created, err := makeDirs(out, r.dirs())
+	if err != nil {
+		removeEmpty(created)
+		return nil, err
 	}
 	if err := removeStale(out, &r.key, len(r.cands) > 0); err != nil {
 		return nil, err
@@ -215,6 +215,9 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	}
 	if res.PartsScored > 0 {
 		if err := r.scoreParts(ctx, todo); err != nil {
+			// A refused log leaves --out as it found it, not a tree of
+			// empty part folders.
+			removeEmpty(created)
 			return nil, err
 		}
 	}
@@ -223,6 +226,33 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	}
 	res.Manifest, res.AttemptsRead = &r.manifest, r.read
 	return res, nil
+}
+
+// makeDirs creates out and its subfolders dirs, and returns the folders it
+// created (out first), which did not exist before.
+func makeDirs(out string, dirs []string) ([]string, error) {
+	var created []string
+	for _, p := range append([]string{out}, dirs...) {
+		if p != out {
+			p = filepath.Join(out, p)
+		}
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return created, err
+		}
+		created = append(created, p)
+	}
+	return created, nil
+}
+
+// removeEmpty removes, last first, those of the folders makeDirs created
+// that are still empty; a folder holding anything stays.
+func removeEmpty(created []string) {
+	for i := len(created) - 1; i >= 0; i-- {
+		os.Remove(created[i]) // fails, and keeps it, when not empty
+	}
 }
 
 // refuseSymlink fails when path is a symbolic link: score writes, and

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -48,7 +49,8 @@ func TableColumns() []string {
 // each part's in order of first appearance; a learner's features are the
 // same as from the whole log in memory. A smaller log is read whole
 // (datasets.ReadLog). The spill directory is removed however the call
-// ends.
+// ends; one left by a killed run (which held a lock on it that the kernel
+// has since dropped) is removed by the next streamed write into dir.
 func WriteLogParquet(ctx context.Context, path, dir string, decay float64, extra Extra, opts WriteOptions) (Written, error) {
 	per := int64(opts.PartAttempts)
 	if per <= 0 {
@@ -74,11 +76,18 @@ func WriteLogParquet(ctx context.Context, path, dir string, decay float64, extra
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Written{}, fmt.Errorf("features: %w", err)
 	}
-	tmp, err := os.MkdirTemp(dir, ".spill-")
+	sweepSpills(dir, time.Now())
+	tmp, err := os.MkdirTemp(dir, spillPrefix)
 	if err != nil {
 		return Written{}, fmt.Errorf("features: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	lock, _ := lockSpill(tmp) // nil where locks are unsupported
+	defer func() {
+		os.RemoveAll(tmp)
+		if lock != nil {
+			lock.Close() // held until the directory is gone
+		}
+	}()
 	sp, err := spillLog(ctx, path, tmp, int((rows+per-1)/per))
 	if err != nil {
 		return Written{}, err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -172,6 +173,47 @@ func TestWriteLogParquetFailures(t *testing.T) {
 		}
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 			t.Errorf("part size %d: a failed write left %s", part, entries[0].Name())
+		}
+	}
+}
+
+// TestStreamedWriteSweepsAbandonedSpills: a spill directory left by a
+// killed run (old, unlocked) is removed by the next streamed write into
+// the same folder; a young one, or one a running write holds, stays.
+func TestStreamedWriteSweepsAbandonedSpills(t *testing.T) {
+	if !spillLocking {
+		t.Skip("no directory locks on this platform: abandoned spills are left")
+	}
+	dir := t.TempDir()
+	mk := func(name string, age time.Duration) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p, "part-00000.spill"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-age)
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	abandoned := mk(spillPrefix+"killed", time.Hour)
+	young := mk(spillPrefix+"young", 0)
+	held := mk(spillPrefix+"held", time.Hour)
+	lock, err := lockSpill(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	path := saveLog(t, randomLog(40, 8))
+	if _, err := WriteLogParquet(context.Background(), path, dir, 0.5, nil, WriteOptions{PartAttempts: 50}); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{abandoned: false, young: true, held: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: exists %v, want %v", filepath.Base(p), err == nil, want)
 		}
 	}
 }

@@ -327,8 +327,9 @@ func (s *Server) storeFail(c *gin.Context, err error) {
 	case c.Request.Context().Err() != nil && !errors.As(err, &ce):
 		// The client went away mid-request (the transaction rolled back):
 		// nobody reads an answer, and it is no fault of the server's or
-		// the database's, whatever the driver calls it (pgx reports a
-		// cancelled query as a closed connection, not context.Canceled).
+		// the database's, whatever the driver calls it (on PostgreSQL a
+		// cancelled query came back as "bad connection", not
+		// context.Canceled).
 		// 499 is nginx's code for it, for the access log.
 		c.Error(err)
 		c.AbortWithStatus(499)

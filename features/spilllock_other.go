@@ -12,7 +12,3 @@ import (
 func lockSpill(dir string) (*os.File, error) {
 	return nil, errors.ErrUnsupported
 }
-
-// spillLocking is whether lockSpill can tell an abandoned spill directory
-// from one in use.
-const spillLocking = false

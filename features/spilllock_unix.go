@@ -22,7 +22,3 @@ func lockSpill(dir string) (*os.File, error) {
 	}
 	return f, nil
 }
-
-// spillLocking is whether lockSpill can tell an abandoned spill directory
-// from one in use.
-const spillLocking = true

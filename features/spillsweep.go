@@ -15,14 +15,10 @@ const spillGrace = 10 * time.Second
 
 // sweepSpills removes the spill directories in dir that a killed run left
 // behind: those nobody holds the lock of and that are older than
-// spillGrace. It returns how many it removed; a directory it cannot judge
+// spillGrace. A directory it cannot judge (no locks on this platform)
 // stays.
-func sweepSpills(dir string, now time.Time) int {
-	if !spillLocking {
-		return 0
-	}
+func sweepSpills(dir string, now time.Time) {
 	paths, _ := filepath.Glob(filepath.Join(dir, spillPrefix+"*"))
-	removed := 0
 	for _, p := range paths {
 		info, err := os.Lstat(p)
 		if err != nil || !info.IsDir() || now.Sub(info.ModTime()) < spillGrace {
@@ -30,12 +26,9 @@ func sweepSpills(dir string, now time.Time) int {
 		}
 		lock, err := lockSpill(p)
 		if err != nil {
-			continue // in use by a running write
+			continue // in use by a running write, or no locks here
 		}
-		if os.RemoveAll(p) == nil {
-			removed++
-		}
+		os.RemoveAll(p)
 		lock.Close()
 	}
-	return removed
 }
